@@ -1,0 +1,32 @@
+/**
+ * A Step is one piece of host state, as plain data: a pure function of the profile builds
+ * it, and three drivers consume it (the Pulumi program, the drift check, the e2e harness).
+ * See DESIGN.md, "The one idea: a plan of steps".
+ */
+export interface Step {
+  /** Stable name, kebab-case (`gpu-power-limits`); also the Pulumi resource name. */
+  readonly id: string;
+  /** One line for people. */
+  readonly title: string;
+  /** The concern this step belongs to (`base`, `nvidia`, `storage`, ...): one Pulumi component each. */
+  readonly concern: string;
+  /** Ids of steps that must be converged first. */
+  readonly after: readonly string[];
+  /** Bash: exits 0 when the host already matches; otherwise prints why not and exits non-zero. Never changes anything. */
+  readonly check: string;
+  /** Bash: idempotent; afterwards `check` passes. */
+  readonly apply: string;
+  /** Bash: undoes only the configuration this step wrote (`pulumi destroy`). Never wipes a disk or deletes a backup. */
+  readonly remove: string;
+  /** Values rendered into a quoted preamble of every script (never sent as SSH environment). */
+  readonly vars: Readonly<Record<string, string>>;
+  /** Names of secrets this step needs; the values are delivered on stdin, never in argv, never logged. */
+  readonly secrets: readonly string[];
+  /** `if-needed`: apply may ask for a reboot (driver installs); the runner waits for the host to return. */
+  readonly reboot: "never" | "if-needed";
+  /** May destroy data (creating an array, formatting): gated by safe mode and explicit confirmation. */
+  readonly destructive: boolean;
+}
+
+/** Exit code an apply uses to say "converged, but a reboot is needed before the check can pass". */
+export const REBOOT_REQUIRED_EXIT = 100;

@@ -1,0 +1,98 @@
+import type { z } from "zod";
+import type { Hardware } from "./hardware.js";
+import type { NvidiaConfig } from "./nvidia.js";
+import type { StorageConfig } from "./storage.js";
+import type { InferenceConfig } from "./inference.js";
+
+interface RulesInput {
+  hardware: Hardware;
+  nvidia: NvidiaConfig;
+  storage?: StorageConfig | undefined;
+  inference: InferenceConfig;
+}
+
+/** Blackwell's floor: driver R570 with the open kernel modules, CUDA 12.8 (NVIDIA's CUDA 12.8 release notes). */
+const BLACKWELL_MIN_BRANCH = 570;
+const BLACKWELL_MIN_CUDA: [number, number] = [12, 8];
+
+/** Cross-field rules, each reported at the exact path a user has to change. */
+export function checkProfileRules(p: RulesInput, ctx: z.RefinementCtx): void {
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+
+  p.hardware.gpus.forEach((gpu, i) => {
+    const r = gpu.powerLimitRangeW;
+    if (!(r.min <= r.default && r.default <= r.max)) {
+      issue(["hardware", "gpus", i, "powerLimitRangeW"], `min ${r.min} W <= default ${r.default} W <= max ${r.max} W does not hold`);
+    }
+    if (gpu.powerLimitW !== undefined && (gpu.powerLimitW < r.min || gpu.powerLimitW > r.max)) {
+      issue(
+        ["hardware", "gpus", i, "powerLimitW"],
+        `${gpu.powerLimitW} W is outside the ${gpu.name}'s power-limit range ${r.min}-${r.max} W; pick a value in that range`,
+      );
+    }
+  });
+
+  const blackwell = p.hardware.gpus.find((g) => g.architecture === "blackwell");
+  if (blackwell) {
+    if (p.nvidia.kernelModules !== "open") {
+      issue(["nvidia", "kernelModules"], `the ${blackwell.name} (Blackwell) runs only on NVIDIA's open kernel modules; set kernelModules: open`);
+    }
+    if (Number(p.nvidia.driverBranch) < BLACKWELL_MIN_BRANCH) {
+      issue(["nvidia", "driverBranch"], `Blackwell needs driver branch ${BLACKWELL_MIN_BRANCH} or later; ${p.nvidia.driverBranch} cannot drive the ${blackwell.name}`);
+    }
+    const [major, minor] = p.nvidia.cudaVersion.split(".").map(Number) as [number, number];
+    if (major < BLACKWELL_MIN_CUDA[0] || (major === BLACKWELL_MIN_CUDA[0] && minor < BLACKWELL_MIN_CUDA[1])) {
+      issue(["nvidia", "cudaVersion"], `Blackwell (sm_120) needs CUDA 12.8 or later; ${p.nvidia.cudaVersion} has no kernels for the ${blackwell.name}`);
+    }
+  }
+
+  const seen = new Map<string, number>();
+  p.hardware.drives.forEach((d, i) => {
+    const first = seen.get(d.id);
+    if (first !== undefined) issue(["hardware", "drives", i, "id"], `the same drive is listed twice (also hardware.drives.${first})`);
+    seen.set(d.id, i);
+  });
+
+  if (p.storage) checkStorage(p.hardware, p.storage, issue);
+
+  const gpuCount = p.hardware.gpus.reduce((n, g) => n + g.count, 0);
+  p.inference.services.forEach((s, i) => {
+    s.gpus.forEach((g, j) => {
+      if (g >= gpuCount) issue(["inference", "services", i, "gpus", j], `GPU ${g} does not exist: this profile has ${gpuCount} GPU(s), numbered 0-${gpuCount - 1}`);
+    });
+  });
+  const ports = new Map<number, number>();
+  p.inference.services.forEach((s, i) => {
+    const other = ports.get(s.port);
+    if (other !== undefined) issue(["inference", "services", i, "port"], `port ${s.port} is already taken by inference.services.${other}`);
+    ports.set(s.port, i);
+  });
+}
+
+function checkStorage(hw: Hardware, st: StorageConfig, issue: (path: (string | number)[], message: string) => void): void {
+  const byId = new Map(hw.drives.map((d) => [d.id, d]));
+  if (st.layout === "raid0") {
+    const members = hw.drives.filter((d) => d.role === "raid");
+    if (members.length < 2) issue(["storage", "layout"], `raid0 needs at least two drives with role: raid in hardware.drives (found ${members.length})`);
+    if (!st.raid) issue(["storage", "raid"], "raid0 needs a raid section (name, device, chunkKiB, mountpoint)");
+    if (st.mounts.length > 0) issue(["storage", "mounts"], "mounts are for the independent layout; raid0 mounts the array at raid.mountpoint");
+  } else {
+    if (st.raid) issue(["storage", "raid"], "a raid section needs layout: raid0");
+    st.mounts.forEach((m, i) => {
+      const d = byId.get(m.drive);
+      if (!d) issue(["storage", "mounts", i, "drive"], `${m.drive} is not in hardware.drives`);
+      else if (d.role !== "data") issue(["storage", "mounts", i, "drive"], `${m.drive} has role ${d.role}; only data drives are mounted here`);
+    });
+    const points = new Set<string>();
+    st.mounts.forEach((m, i) => {
+      if (points.has(m.mountpoint)) issue(["storage", "mounts", i, "mountpoint"], `${m.mountpoint} is used twice`);
+      points.add(m.mountpoint);
+    });
+  }
+  const serials = new Set(hw.drives.map((d) => d.serial));
+  st.wipe.forEach((s, i) => {
+    if (!serials.has(s)) issue(["storage", "wipe", i], `no drive in hardware.drives has serial ${s}`);
+    const d = hw.drives.find((x) => x.serial === s);
+    if (d?.role === "os") issue(["storage", "wipe", i], `${s} is the OS drive; aiws never wipes it`);
+  });
+}
