@@ -11,7 +11,7 @@ export interface BudgetLine {
   readonly title: string;
   readonly load: number;
   readonly limit: number;
-  readonly unit: "W" | "GB" | "GiB" | "tok/s";
+  readonly unit: "W" | "GB" | "GiB" | "tok/s" | "connectors";
   /** limit - load: negative when over. */
   readonly margin: number;
   readonly ok: boolean;

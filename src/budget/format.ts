@@ -1,0 +1,68 @@
+import { formatProblem } from "../profile/problems.js";
+import type { CheckReport } from "./check.js";
+import type { BudgetLine } from "./types.js";
+
+/** The check report as a table a person reads at a glance, then the ways out. */
+export function formatReport(r: CheckReport): string {
+  const out: string[] = [];
+  const head = r.profile ? `${r.file} (${r.profile.name}${r.profile.description ? `: ${r.profile.description}` : ""})` : r.file;
+  out.push(`${head}: ${verdict(r.status)}`);
+  if (r.status === "invalid") {
+    out.push(...r.problems.map((p) => `  ${formatProblem(p)}`));
+    return out.join("\n");
+  }
+  if (r.loads) {
+    const l = r.loads;
+    out.push(`  DC load: idle ${w(l.idleDc)}, sustained ${w(l.sustainedDc)}, peak ${w(l.peakDc)}, transients ${w(l.transientDc)}; at the wall: sustained ${w(l.sustainedWall)}, peak ${w(l.peakWall)}`);
+  }
+  out.push(...table(r.lines));
+  if (r.suggestions.length > 0) {
+    out.push("  Ways out:");
+    out.push(...r.suggestions.map((s) => `    - ${s}`));
+  }
+  if (r.notes.length > 0) out.push(...r.notes.map((n) => `  Note: ${n}`));
+  return out.join("\n");
+}
+
+function verdict(s: CheckReport["status"]): string {
+  return s === "ok" ? "fits" : s === "refused" ? "REFUSED" : "INVALID";
+}
+
+function w(n: number): string {
+  return `${Math.round(n)} W`;
+}
+
+function table(lines: readonly BudgetLine[]): string[] {
+  const rows = [
+    ["budget", "load", "limit", "margin", "verdict"],
+    ...lines.map((l) => [l.title, amount(l.load, l.unit), amount(l.limit, l.unit), signed(l.margin, l.unit), l.ok ? "ok" : "OVER"]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const render = (r: string[]) => "  " + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  return [render(rows[0]!), "  " + widths.map((n) => "-".repeat(n)).join("  "), ...rows.slice(1).map(render)];
+}
+
+function amount(n: number, unit: string): string {
+  const v = unit === "W" ? Math.round(n).toString() : n.toString();
+  return unit === "connectors" ? v : `${v} ${unit}`;
+}
+
+function signed(n: number, unit: string): string {
+  const s = amount(Math.abs(n), unit);
+  return n < 0 ? `-${s}` : `+${s}`;
+}
+
+/** The same report for machines. */
+export function reportJson(r: CheckReport): unknown {
+  return {
+    file: r.file,
+    status: r.status,
+    name: r.profile?.name,
+    files: r.files,
+    problems: r.problems,
+    loads: r.loads,
+    budgets: r.lines,
+    suggestions: r.suggestions,
+    notes: r.notes,
+  };
+}

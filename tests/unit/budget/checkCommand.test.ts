@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const ROOT = join(import.meta.dirname, "../../..");
+
+/** Runs `npm run check -- ARGS` the way a user does, returning its exit code and output. */
+function check(...args: string[]): { code: number; out: string; err: string } {
+  try {
+    const out = execFileSync(process.execPath, ["--import", "tsx", join(ROOT, "scripts/check.ts"), ...args], { cwd: ROOT, encoding: "utf8", stdio: "pipe" });
+    return { code: 0, out, err: "" };
+  } catch (e) {
+    const x = e as { status: number; stdout: string; stderr: string };
+    return { code: x.status, out: x.stdout, err: x.stderr };
+  }
+}
+
+describe("npm run check", () => {
+  it("exits 0 and prints the table when everything fits", () => {
+    const r = check("profiles/quad-gpu.yaml");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("profiles/quad-gpu.yaml (quad-gpu: ");
+    expect(r.out).toMatch(/budget\s+load\s+limit\s+margin\s+verdict/);
+    expect(r.out).toMatch(/Circuit continuous\s+1474 W\s+1920 W\s+\+446 W\s+ok/);
+    expect(r.out).not.toContain("Ways out");
+  });
+
+  it("exits 1 with every violated budget and the ways out when refused", () => {
+    const r = check("profiles/a16z.yaml");
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(": REFUSED");
+    expect(r.out).toMatch(/Circuit continuous\s+1711 W\s+1440 W\s+-271 W\s+OVER/);
+    expect(r.out).toMatch(/PSU 12V-2x6 connectors\s+4\s+2\s+-2\s+OVER/);
+    expect(r.out).toContain("Ways out:");
+  });
+
+  it("exits 2 with located problems, and no stack trace, when the profile is invalid", () => {
+    const dir = mkdtempSync(join(tmpdir(), "aiws-check-"));
+    writeFileSync(join(dir, "bad.yaml"), `extends: ${join(ROOT, "profiles/base.yaml")}\nname: bad\nhardware:\n  psu:\n    ratedWatts: 2000\n`);
+    const r = check(join(dir, "bad.yaml"));
+    expect(r.code).toBe(2);
+    expect(r.out).toContain("INVALID");
+    expect(r.out).toMatch(/bad\.yaml:5:5: hardware\.psu\.ratedWatts: unknown key "ratedWatts"; did you mean ratedW\?/);
+    expect(r.out + r.err).not.toMatch(/\n\s+at /);
+  });
+
+  it("--json prints the same report for machines", () => {
+    const r = check("--json", "profiles/a16z.yaml");
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.out);
+    expect(j).toMatchObject({ status: "refused", name: "a16z" });
+    expect(j.budgets.find((b: { id: string }) => b.id === "circuit-continuous")).toMatchObject({ load: 1711.4, limit: 1440, ok: false });
+    expect(j.suggestions.length).toBeGreaterThan(0);
+  });
+
+  it("with no argument checks every profile in profiles/ and exits with the worst verdict", () => {
+    const r = check("--json");
+    const all = JSON.parse(r.out) as { name: string; status: string }[];
+    const names = all.map((x) => x.name);
+    expect(names).toEqual(expect.arrayContaining(["a16z", "base", "dual-gpu", "quad-gpu"]));
+    expect(all.find((x) => x.name === "a16z")!.status).toBe("refused");
+    expect(r.code).toBe(all.some((x) => x.status === "invalid") ? 2 : 1);
+  });
+
+  it("refuses an unknown option with the usage", () => {
+    const r = check("--jsn");
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("usage: npm run check");
+  });
+});
