@@ -3,6 +3,7 @@ import { join, basename } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { z } from "zod";
 import { gpuSpecSchema, cpuSpecSchema, psuSpecSchema } from "./schema/hardware.js";
+import { modelSpecSchema } from "./schema/inference.js";
 import { readYaml, problemAt, type YamlSource } from "./source.js";
 import { displayPath } from "./extends.js";
 import type { Problem } from "./problems.js";
@@ -21,6 +22,8 @@ export const CATALOG_KINDS = {
   gpus: { file: "gpus.yaml", schema: gpuSpecSchema },
   cpus: { file: "cpus.yaml", schema: cpuSpecSchema },
   psus: { file: "psus.yaml", schema: psuSpecSchema },
+  /** Models the inference services serve; the VRAM budget reads them (src/budget/vramModels.ts). */
+  models: { file: "models.yaml", schema: modelSpecSchema },
 } as const satisfies Record<string, CatalogKind>;
 
 export type CatalogName = keyof typeof CATALOG_KINDS;

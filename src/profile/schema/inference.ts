@@ -1,27 +1,225 @@
 import { z } from "zod";
 
-/** Inference runtimes run as systemd services, each serving one model. */
+/**
+ * Inference: models served as systemd services, one unit per service, each pinned to a
+ * runtime version. The VRAM budget (src/budget/vram.ts) checks every service against the
+ * GPUs and the system RAM it may use before anything is installed; the model figures come
+ * from profiles/catalog/models.yaml (`modelSpecSchema` below).
+ */
+
+export const RUNTIMES = ["vllm", "ollama", "llama.cpp"] as const;
+export type Runtime = (typeof RUNTIMES)[number];
+
+/** Weight formats a runtime can serve. GGUF names are llama.cpp's, lower-cased. */
+export const QUANTIZATIONS = ["fp16", "bf16", "fp8", "int4-awq", "int4-gptq", "q8_0", "q6_k", "q5_k_m", "q4_k_m"] as const;
+export type Quantization = (typeof QUANTIZATIONS)[number];
+
+/** What each runtime loads: vLLM safetensors checkpoints, Ollama and llama.cpp GGUF files. */
+export const RUNTIME_QUANTIZATIONS: Readonly<Record<Runtime, readonly Quantization[]>> = {
+  vllm: ["fp16", "bf16", "fp8", "int4-awq", "int4-gptq"],
+  ollama: ["fp16", "bf16", "q8_0", "q6_k", "q5_k_m", "q4_k_m"],
+  "llama.cpp": ["fp16", "bf16", "q8_0", "q6_k", "q5_k_m", "q4_k_m"],
+};
+
+/**
+ * KV cache element types and their bytes per element: fp16 2; fp8 1; llama.cpp's q8_0 and
+ * q4_0 blocks hold 32 values in 34 and 18 bytes (Ollama rounds them to 1 and 0.5).
+ */
+export const KV_CACHE_TYPES = ["fp16", "fp8", "q8_0", "q4_0"] as const;
+export type KvCacheType = (typeof KV_CACHE_TYPES)[number];
+export const KV_CACHE_BYTES: Readonly<Record<KvCacheType, number>> = { fp16: 2, fp8: 1, q8_0: 34 / 32, q4_0: 18 / 32 };
+export const RUNTIME_KV_CACHE_TYPES: Readonly<Record<Runtime, readonly KvCacheType[]>> = {
+  vllm: ["fp16", "fp8"],
+  ollama: ["fp16", "q8_0", "q4_0"],
+  "llama.cpp": ["fp16", "q8_0", "q4_0"],
+};
+
+/** vLLM's documented default for --gpu-memory-utilization; aiws always passes the flag. */
+export const DEFAULT_VLLM_MEMORY_FRACTION = 0.9;
+
+/** Versions aiws installs unless the profile pins others (each a step var, so a lab can swap the source). */
+export const RUNTIME_DEFAULTS = {
+  vllm: { version: "0.11.0" },
+  ollama: { version: "0.12.6" },
+  llamaCpp: { version: "b6700", cudaArchitectures: "120" },
+} as const;
+
+const name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, "lowercase letters, digits and dashes (at most 41)");
+/** Rendered into unit files and argv unquoted: no spaces, quotes, `$` or `%`. */
+const token = z.string().regex(/^[A-Za-z0-9._/:@+=,-]+$/, "letters, digits and . _ / : @ + = , - only (it goes into a systemd unit)");
+const absPath = z.string().regex(/^\/[A-Za-z0-9._/+-]*$/, "an absolute path of letters, digits and . _ / + -");
+const url = z.string().regex(/^(https?|file):\/\/[^\s'"$`\\]+$/, "an http(s):// or file:// URL without spaces or quotes");
+const host = z.string().regex(/^[A-Za-z0-9.:-]+$/, "an address to listen on (127.0.0.1, 0.0.0.0, a LAN address)");
+
+/** One model served by one runtime: one systemd unit `aiws-<runtime>-<name>.service`. */
 export const inferenceServiceSchema = z
   .object({
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "lowercase letters, digits and dashes"),
-    runtime: z.enum(["vllm", "ollama", "llama.cpp"]),
+    name,
+    runtime: z.enum(RUNTIMES),
+    /** A key of profiles/catalog/models.yaml: the architecture figures the budget uses. */
     model: z.string().min(1),
-    quantization: z.string().min(1),
+    /** What the runtime loads: vLLM a Hugging Face repo id or a local directory; Ollama a tag (`llama3.1:70b-instruct-q4_K_M`); llama.cpp a .gguf path or a Hugging Face `user/repo:quant` for `-hf`. */
+    source: token,
+    quantization: z.enum(QUANTIZATIONS),
+    /** Tokens per sequence (vLLM --max-model-len; llama.cpp gets contextLength x parallel as -c, split into `parallel` slots). */
     contextLength: z.number().int().min(256).max(1_048_576),
+    /** Sequences served at once, each at the full context length: the KV cache is sized for all of them. */
     parallel: z.number().int().min(1).max(256).default(1),
-    /** Indexes into the profile's GPUs, counting across `hardware.gpus` entries. */
+    /** Indexes into the profile's GPUs (nvidia-smi order), counting across `hardware.gpus` entries. vLLM runs tensor parallel over all of them. */
     gpus: z.array(z.number().int().min(0).max(15)).default([]),
+    host: host.default("127.0.0.1"),
     port: z.number().int().min(1024).max(65535),
-    /** vLLM's --gpu-memory-utilization: the fraction of each assigned GPU it may take. */
-    memoryFraction: z.number().gt(0).max(1).optional(),
+    /** vLLM only: --gpu-memory-utilization, the fraction of each assigned GPU it takes (weights, activations, KV cache). Default 0.9. */
+    memoryFraction: z.number().gt(0).max(0.98).optional(),
+    kvCacheType: z.enum(KV_CACHE_TYPES).default("fp16"),
+    /** llama.cpp only: layers held on the GPUs (-ngl); the rest run from system RAM on the CPU. Default: all. */
+    gpuLayers: z.number().int().min(0).max(1000).optional(),
+    /** llama.cpp only: --tensor-split, one proportion per GPU in `gpus`. Default: even. */
+    tensorSplit: z.array(z.number().positive()).optional(),
+    /** Ollama only: OLLAMA_KEEP_ALIVE. Default "-1": the model stays loaded, as the VRAM budget assumes. */
+    keepAlive: z.string().regex(/^(-1|\d+[smh]?)$/, "-1, a number of seconds, or 5m / 24h").optional(),
+    /** Ollama only: `ollama pull <source>` in the step's apply when the model is not there yet. */
+    pull: z.boolean().optional(),
+    /** A throughput the service must reach at batch 1 (a claim to hold the build to); refused when above the bandwidth ceiling. */
+    minTokensPerSecond: z.number().positive().optional(),
+    /** How long the step's apply waits for the health endpoint after a (re)start. */
+    startTimeoutSec: z.number().int().min(10).max(7200).optional(),
+    /** More runtime flags, appended to the command line as they are. */
+    extraArgs: z.array(token).default([]),
+  })
+  .strict();
+
+export const runtimesSchema = z
+  .object({
+    vllm: z
+      .object({
+        version: z.string().regex(/^\d+\.\d+\.\d+(\.post\d+)?$/, "a release like 0.11.0").default(RUNTIME_DEFAULTS.vllm.version),
+        /** A pip index to install from instead of PyPI (a lab's local stand-in). */
+        pipIndexUrl: url.optional(),
+      })
+      .strict()
+      .prefault({}),
+    ollama: z
+      .object({
+        version: z.string().regex(/^\d+\.\d+\.\d+$/, "a release like 0.12.6").default(RUNTIME_DEFAULTS.ollama.version),
+        /** Release tarball; default https://github.com/ollama/ollama/releases/download/v<version>/ollama-linux-amd64.tgz */
+        url: url.optional(),
+        /** sha256 of the tarball, checked before it is unpacked when given. */
+        sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+      })
+      .strict()
+      .prefault({}),
+    llamaCpp: z
+      .object({
+        /** A llama.cpp release tag (`b6700`), built from source with CUDA. */
+        version: z.string().regex(/^b\d+$/, "a release tag like b6700").default(RUNTIME_DEFAULTS.llamaCpp.version),
+        /** Source tarball; default https://github.com/ggml-org/llama.cpp/archive/refs/tags/<version>.tar.gz */
+        url: url.optional(),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+        /** CMAKE_CUDA_ARCHITECTURES: 120 is Blackwell workstation silicon (sm_120). */
+        cudaArchitectures: z.string().regex(/^[0-9;a-z-]+$/).default(RUNTIME_DEFAULTS.llamaCpp.cudaArchitectures),
+        /** A llama-server already on the host: no build, this binary is run. */
+        binary: absPath.optional(),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
 export const inferenceSchema = z
   .object({
     services: z.array(inferenceServiceSchema).default([]),
+    runtimes: runtimesSchema.prefault({}),
+    /** Model weights live here, on the data volume; the backup's default excludes skip it. */
+    modelsDir: absPath.default("/data/models"),
+    /** System RAM kept for the OS and the runtimes' own processes; the rest may hold offloaded layers. */
+    ramReserveGB: z.number().min(0).max(512).default(16),
+    /** vLLM and llama.cpp require the stack secret `inferenceApiKey` on their OpenAI APIs (Ollama has no key: keep it on 127.0.0.1). */
+    apiKey: z.boolean().default(true),
+    /** Gated Hugging Face repos (meta-llama/...): the stack secret `huggingFaceToken` becomes HF_TOKEN for vLLM and llama.cpp. */
+    huggingFaceToken: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .superRefine(checkServices);
 
 export type InferenceService = z.infer<typeof inferenceServiceSchema>;
 export type InferenceConfig = z.infer<typeof inferenceSchema>;
+export type RuntimesConfig = z.infer<typeof runtimesSchema>;
+
+/** Rules within the inference section; GPU indexes and ports are checked against the whole profile in rules.ts. */
+function checkServices(cfg: { services: InferenceService[] }, ctx: z.RefinementCtx): void {
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+  const names = new Map<string, number>();
+  cfg.services.forEach((s, i) => {
+    const at = (...p: (string | number)[]) => ["services", i, ...p];
+    const first = names.get(s.name);
+    if (first !== undefined) issue(at("name"), `the name ${s.name} is already used by inference.services.${first}`);
+    names.set(s.name, i);
+
+    if (!RUNTIME_QUANTIZATIONS[s.runtime].includes(s.quantization)) {
+      issue(at("quantization"), `${s.runtime} does not serve ${s.quantization}; it serves ${RUNTIME_QUANTIZATIONS[s.runtime].join(", ")}`);
+    }
+    if (!RUNTIME_KV_CACHE_TYPES[s.runtime].includes(s.kvCacheType)) {
+      issue(at("kvCacheType"), `${s.runtime} has no ${s.kvCacheType} KV cache; it has ${RUNTIME_KV_CACHE_TYPES[s.runtime].join(", ")}`);
+    }
+    if (s.runtime !== "llama.cpp" && s.gpus.length === 0) {
+      issue(at("gpus"), `${s.runtime} needs at least one GPU (list indexes, e.g. [0]); only llama.cpp runs on the CPU alone`);
+    }
+    if (new Set(s.gpus).size !== s.gpus.length) issue(at("gpus"), "a GPU is listed twice");
+    if (s.memoryFraction !== undefined && s.runtime !== "vllm") {
+      issue(at("memoryFraction"), `only vLLM takes a fixed fraction of the GPU; ${s.runtime} uses what the model needs`);
+    }
+    for (const key of ["gpuLayers", "tensorSplit"] as const) {
+      if (s[key] !== undefined && s.runtime !== "llama.cpp") issue(at(key), `${key} is a llama.cpp setting; ${s.runtime} does not take it`);
+    }
+    for (const key of ["keepAlive", "pull"] as const) {
+      if (s[key] !== undefined && s.runtime !== "ollama") issue(at(key), `${key} is an Ollama setting; ${s.runtime} does not take it`);
+    }
+    if (s.tensorSplit && s.tensorSplit.length !== s.gpus.length) {
+      issue(at("tensorSplit"), `one proportion per GPU: gpus lists ${s.gpus.length}, tensorSplit ${s.tensorSplit.length}`);
+    }
+    if (s.runtime === "llama.cpp" && s.gpus.length === 0 && s.gpuLayers !== undefined && s.gpuLayers > 0) {
+      issue(at("gpuLayers"), "no GPUs are listed, so no layer can be on a GPU; set gpus or gpuLayers: 0");
+    }
+  });
+}
+
+/**
+ * A model in profiles/catalog/models.yaml: the architecture figures the VRAM formulas need
+ * and the bits per weight of each quantization it is served in.
+ */
+export const modelSpecSchema = z
+  .object({
+    name: z.string().min(1),
+    /** Parameters in billions; for a mixture of experts, all experts (what must be held). */
+    paramsB: z.number().positive(),
+    /** Mixture of experts: parameters one token reads (what bounds tokens per second). */
+    activeParamsB: z.number().positive().optional(),
+    experts: z.object({ total: z.number().int().positive(), perToken: z.number().int().positive() }).strict().optional(),
+    layers: z.number().int().positive(),
+    hiddenSize: z.number().int().positive(),
+    attentionHeads: z.number().int().positive(),
+    kvHeads: z.number().int().positive(),
+    headDim: z.number().int().positive(),
+    /** DeepSeek's multi-head latent attention: the KV cache holds one compressed vector per layer and token. */
+    mla: z.object({ kvLoraRank: z.number().int().positive(), ropeHeadDim: z.number().int().positive() }).strict().optional(),
+    /** The longest context the model was trained for. */
+    maxContext: z.number().int().positive(),
+    /** Bits per weight of each quantization the model is served in, embeddings and all. */
+    bitsPerWeight: z.partialRecord(z.enum(QUANTIZATIONS), z.number().positive().max(32)),
+    notes: z.string().optional(),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    if ((m.experts === undefined) !== (m.activeParamsB === undefined)) {
+      ctx.addIssue({ code: "custom", path: ["activeParamsB"], message: "a mixture of experts states both experts and activeParamsB; a dense model neither" });
+    }
+    if (m.activeParamsB !== undefined && m.activeParamsB > m.paramsB) {
+      ctx.addIssue({ code: "custom", path: ["activeParamsB"], message: "active parameters cannot exceed the total" });
+    }
+    if (Object.keys(m.bitsPerWeight).length === 0) {
+      ctx.addIssue({ code: "custom", path: ["bitsPerWeight"], message: "list at least one quantization" });
+    }
+  });
+
+export type ModelSpec = z.infer<typeof modelSpecSchema>;
