@@ -1,0 +1,59 @@
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/**
+ * Test support for the storage and backup steps' bash: a preamble like the one the renderer
+ * writes (`set -euo pipefail`, then each var as a quoted shell variable), stand-in commands
+ * on PATH, and a way to run a body for real.
+ */
+
+/** Single-quotes a value for bash. */
+export function shq(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `set -euo pipefail` and the vars, as the renderer sets them before a step's body. */
+export function preamble(vars: Readonly<Record<string, string>>): string {
+  return ["set -euo pipefail", ...Object.entries(vars).map(([k, v]) => `${k}=${shq(v)}`)].join("\n") + "\n";
+}
+
+/** A script as the host runs it: preamble, then body. */
+export function script(vars: Readonly<Record<string, string>>, body: string): string {
+  return `#!/usr/bin/env bash\n${preamble(vars)}${body}`;
+}
+
+export interface BashResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a script with bash; `stubs` (name -> bash body) go first on PATH. */
+export function runBash(text: string, opts: { stubs?: Record<string, string>; env?: Record<string, string>; cwd?: string } = {}): BashResult {
+  const dir = mkdtempSync(join(tmpdir(), "aiws-bash-"));
+  const bin = join(dir, "bin");
+  mkdirSync(bin);
+  for (const [name, body] of Object.entries(opts.stubs ?? {})) {
+    const p = join(bin, name);
+    writeFileSync(p, `#!/usr/bin/env bash\n${body}\n`);
+    chmodSync(p, 0o755);
+  }
+  const file = join(dir, "script.sh");
+  writeFileSync(file, text);
+  const r = spawnSync("bash", [file], {
+    encoding: "utf8",
+    cwd: opts.cwd ?? dir,
+    env: { ...process.env, ...opts.env, PATH: `${bin}:${process.env.PATH ?? ""}` },
+    input: "",
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** True when this machine lets the tests make loop devices (root, util-linux). */
+export function canUseLoopDevices(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  const r = spawnSync("losetup", ["-f"], { encoding: "utf8" });
+  return r.status === 0 && r.stdout.startsWith("/dev/loop");
+}
