@@ -13,6 +13,15 @@ export const nvidiaSchema = z
     cudaVersion: z.string().regex(/^\d{2}\.\d$/, "a CUDA version is major.minor, like 12.8").default("12.8"),
     /** Keep the driver loaded (nvidia-persistenced) so power limits survive idle periods. */
     persistence: z.boolean().default(true),
+    /**
+     * NVIDIA's CUDA apt repository, or a mirror of it (the VM lab's). `{distro}` becomes
+     * `ubuntu2404` or `debian12` on the host. Default:
+     * https://developer.download.nvidia.com/compute/cuda/repos/{distro}/x86_64/
+     */
+    repoUrl: z
+      .string()
+      .regex(/^(https?|file):\/\/[^\s'"\\]+$/, "an http(s) or file URL without spaces or quotes, like https://mirror.lan/cuda/{distro}/x86_64/")
+      .optional(),
   })
   .strict();
 

@@ -1,0 +1,3 @@
+# cuda-toolkit remove: nothing. The toolkit stays installed (projects build against it);
+# 'apt purge' it to remove it.
+:

@@ -1,0 +1,79 @@
+# nvidia-driver apply: pin the branch, install the open-module driver with DKMS and the
+# running kernel's headers, hold it, keep unattended-upgrades off it, and load it. Exits
+# REBOOT_REQUIRED_EXIT only when this run (or an earlier one in this same boot) installed or
+# changed the driver and the running module is not the new one.
+distro=$(aiws_distro) || aiws_die "$distro"
+read -r -a packages <<<"$(aiws_pick DRIVER_PACKAGES "$distro")"
+module_pkg=$(aiws_pick MODULE_PACKAGE "$distro")
+export DEBIAN_FRONTEND=noninteractive
+mkdir -p "$STATE_DIR"
+kernel=$(uname -r)
+
+before=$(aiws_upstream_version "$module_pkg")
+need_install=0
+for p in "${packages[@]}" "$module_pkg"; do
+  aiws_installed "$p" || need_install=1
+done
+[[ $before == "$DRIVER_BRANCH".* ]] || need_install=1
+if ((need_install)); then
+  aiws_secure_boot_guard
+fi
+
+# The pin first: it decides which versions apt may pick (NVIDIA: lock before installing).
+aiws_write "$PIN_FILE" "$PIN_TEXT"
+aiws_write "$UU_FILE" "$UU_TEXT"
+
+headers=("linux-headers-$kernel")
+case $distro in
+  # Debian's kernel metapackage does not pull headers: without them the next kernel has no module.
+  debian12) if aiws_installed linux-image-amd64; then headers+=(linux-headers-amd64); fi ;;
+esac
+
+if ((need_install)); then
+  # Holds aiws placed on another branch would stop apt from replacing those packages.
+  if [[ -s $STATE_DIR/nvidia-driver.held ]]; then
+    xargs -r apt-mark unhold <"$STATE_DIR/nvidia-driver.held" >/dev/null
+  fi
+  apt-get -q update
+  apt-get install -y -q --allow-downgrades dkms "${headers[@]}" "${packages[@]}"
+fi
+
+# Hold every package of the branch's build; remember them so remove releases only these.
+mapfile -t branch_pkgs < <(aiws_branch_packages)
+if ((${#branch_pkgs[@]})); then
+  apt-mark hold "${branch_pkgs[@]}" >/dev/null
+fi
+{
+  [[ -f $STATE_DIR/nvidia-driver.held ]] && cat "$STATE_DIR/nvidia-driver.held"
+  printf '%s\n' "${branch_pkgs[@]}"
+} | sed '/^$/d' | sort -u >"$STATE_DIR/nvidia-driver.held.new"
+mv -f "$STATE_DIR/nvidia-driver.held.new" "$STATE_DIR/nvidia-driver.held"
+
+after=$(aiws_upstream_version "$module_pkg")
+[[ $after == "$DRIVER_BRANCH".* ]] || aiws_die "$module_pkg is at '${after:-not installed}' after the install, not branch $DRIVER_BRANCH: see apt's output above"
+changed=0
+[[ $after == "$before" ]] || changed=1
+
+running=$(aiws_running_driver)
+if [[ -z $running && ! -d /sys/module/nvidia ]]; then
+  # Nothing loaded: a fresh install with nouveau out of the way loads now; a kernel upgraded
+  # without headers gets them and its module built.
+  if ! aiws_installed "linux-headers-$kernel"; then
+    apt-get install -y -q "linux-headers-$kernel"
+  fi
+  if command -v dkms >/dev/null; then dkms autoinstall -k "$kernel" || true; fi
+  modprobe nvidia 2>/dev/null || true
+  running=$(aiws_running_driver)
+fi
+
+if [[ $running == "$after" ]]; then
+  rm -f "$STATE_DIR/nvidia-driver.reboot-pending"
+  exit 0
+fi
+boot_id=$(cat /proc/sys/kernel/random/boot_id)
+if ((changed)) || [[ $(cat "$STATE_DIR/nvidia-driver.reboot-pending" 2>/dev/null) == "$boot_id" ]]; then
+  echo "$boot_id" >"$STATE_DIR/nvidia-driver.reboot-pending"
+  echo "aiws: NVIDIA driver $after is installed; running: ${running:-none}. A reboot loads it." >&2
+  exit "$REBOOT_REQUIRED_EXIT"
+fi
+aiws_die "NVIDIA driver $after is installed but ${running:-no driver} is running, and this run changed nothing: reboot to load it, or see 'dkms status' and 'dmesg | grep -i nvidia'"

@@ -1,0 +1,22 @@
+# nvidia-repo apply: install cuda-keyring from the repository itself (it holds NVIDIA's
+# signing key and, for the official repository, the apt source), then refresh apt.
+distro=$(aiws_distro) || aiws_die "$distro"
+url=$(aiws_repo_url "$distro")
+export DEBIAN_FRONTEND=noninteractive
+mkdir -p "$STATE_DIR"
+if ! aiws_installed "$KEYRING_PACKAGE"; then
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  if command -v curl >/dev/null; then
+    curl -fsSL --retry 3 -o "$tmp/$KEYRING_FILE" "$url$KEYRING_FILE" || aiws_die "cannot download $url$KEYRING_FILE"
+  else
+    wget -q -O "$tmp/$KEYRING_FILE" "$url$KEYRING_FILE" || aiws_die "cannot download $url$KEYRING_FILE"
+  fi
+  dpkg -i "$tmp/$KEYRING_FILE"
+  touch "$STATE_DIR/nvidia-repo.keyring-installed"
+fi
+# The official cuda-keyring writes the apt source itself; a mirror (nvidia.repoUrl) may not.
+if ! grep -rqsF -- "$url" "$SOURCES_DIR"; then
+  aiws_write "$APT_SOURCE_FILE" "deb [signed-by=$KEYRING_GPG] $url /"
+fi
+apt-get -q update
