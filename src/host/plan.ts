@@ -1,5 +1,9 @@
 import type { Profile } from "../profile/schema/profile.js";
 import type { Step } from "./step.js";
+import { baseConcern, dataLayoutConcern } from "./base/index.js";
+import { nvidiaConcern } from "./nvidia/index.js";
+import { cudaConcern } from "./cuda/index.js";
+import { gpuPowerConcern } from "./power/index.js";
 
 /**
  * A concern is one area of host configuration (base tuning, the NVIDIA driver, storage, ...):
@@ -12,7 +16,14 @@ export interface Concern {
 }
 
 /** Every concern, in the order a fresh machine is converged. Each module adds itself here. */
-export const CONCERNS: readonly Concern[] = [];
+export const CONCERNS: readonly Concern[] = [
+  baseConcern,
+  nvidiaConcern,
+  cudaConcern,
+  gpuPowerConcern,
+  // storage goes here, before data-layout: data-layout runs after its storage-mounted step.
+  dataLayoutConcern,
+];
 
 /** The whole plan for a profile. Step ids are unique and every `after` names an earlier step. */
 export function planSteps(profile: Profile, concerns: readonly Concern[] = CONCERNS): Step[] {
