@@ -35,7 +35,7 @@ if ((need_install)); then
     xargs -r apt-mark unhold <"$STATE_DIR/nvidia-driver.held" >/dev/null
   fi
   apt-get -q update
-  apt-get install -y -q --allow-downgrades dkms "${headers[@]}" "${packages[@]}"
+  apt-get install -y -q --allow-downgrades dkms "${headers[@]}" "${packages[@]}" "$module_pkg"
 fi
 
 # Hold every package of the branch's build; remember them so remove releases only these.

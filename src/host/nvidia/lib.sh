@@ -46,13 +46,12 @@ aiws_repo_url() {
 # talk to the driver.
 # shellcheck disable=SC2317 # a library: not every script calls every function
 aiws_running_driver() {
-  local v
-  v=$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null | head -n1) || true
+  local out v
+  out=$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null) || return 0
+  v=$(head -n1 <<<"$out")
   v=${v//[[:space:]]/}
-  case $v in
-    "" | "[N/A]" | "[Not Supported]" | "[Unknown Error]") v="" ;;
-  esac
-  printf '%s' "$v"
+  # nvidia-smi prints its errors on stdout; only a version is a version.
+  [[ $v =~ ^[0-9]+\.[0-9]+(\.[0-9]+)?$ ]] && printf '%s' "$v"
+  return 0
 }
-
 # --- end of aiws nvidia lib ---------------------------------------------------------------
