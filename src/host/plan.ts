@@ -4,6 +4,7 @@ import { baseConcern, dataLayoutConcern } from "./base/index.js";
 import { nvidiaConcern } from "./nvidia/index.js";
 import { cudaConcern } from "./cuda/index.js";
 import { gpuPowerConcern } from "./power/index.js";
+import { inferenceConcern } from "./inference/index.js";
 
 /**
  * A concern is one area of host configuration (base tuning, the NVIDIA driver, storage, ...):
@@ -23,6 +24,8 @@ export const CONCERNS: readonly Concern[] = [
   gpuPowerConcern,
   // storage goes here, before data-layout: data-layout runs after its storage-mounted step.
   dataLayoutConcern,
+  // Keep last: models are served once the driver, CUDA and the data volume are in place.
+  inferenceConcern,
 ];
 
 /** The whole plan for a profile. Step ids are unique and every `after` names an earlier step. */

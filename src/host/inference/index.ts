@@ -1,0 +1,301 @@
+import { readFileSync } from "node:fs";
+import type { Profile } from "../../profile/schema/profile.js";
+import type { InferenceService } from "../../profile/schema/inference.js";
+import type { Concern } from "../plan.js";
+import type { Step } from "../step.js";
+import { secretFileVar } from "../render.js";
+import { BASE_STEP_IDS } from "../base/index.js";
+import { NVIDIA_STEP_IDS } from "../nvidia/index.js";
+import { CUDA_STEP_IDS } from "../cuda/index.js";
+import {
+  LLM_USER,
+  OLLAMA_USER,
+  PATHS,
+  healthUrl,
+  llamaCppPrefix,
+  llamaCppUrl,
+  llamaServerBinary,
+  localAddress,
+  modelDirs,
+  ollamaPrefix,
+  ollamaUrl,
+  serviceUnit,
+  startTimeout,
+  unitName,
+  vllmVenv,
+} from "./units.js";
+
+/**
+ * The inference concern: each service of the profile's `inference` section as a systemd unit
+ * that comes back after a reboot, its runtime pinned (vLLM in a venv, Ollama from a release
+ * tarball, llama.cpp built from a release tag), model weights on the data volume. The VRAM
+ * budget has refused any profile whose services do not fit before these steps exist.
+ *
+ * Steps, in order: stale units out (their GPU memory goes back), base (user, directories,
+ * aiws-gpu-exec), secrets (API key file), one install step per runtime in use, one step per
+ * service, stale runtime versions out.
+ */
+
+const sh = (file: string) => readFileSync(new URL(file, import.meta.url), "utf8");
+const LIB = sh("./lib.sh");
+/** A step's three bodies from NAME.{check,apply,remove}.sh behind the shared helpers; `extra` goes before check and apply. */
+const body = (name: string, extra = "") => ({
+  check: `${LIB}${extra}\n${sh(`./${name}.check.sh`)}`,
+  apply: `${LIB}${extra}\n${sh(`./${name}.apply.sh`)}`,
+  remove: `${LIB}\n${sh(`./${name}.remove.sh`)}`,
+});
+
+/** The launcher every GPU unit starts through (installed by inference-base). */
+export const GPU_EXEC_TEXT = sh("./gpu-exec.sh").trimEnd();
+
+/** GPU_EXEC_TEXT for the base step's bodies: a quoted here-document, so nothing in it expands. */
+function gpuExecDefinition(): string {
+  return `GPU_EXEC_TEXT=$(cat <<'AIWS_GPU_EXEC'\n${GPU_EXEC_TEXT}\nAIWS_GPU_EXEC\n)`;
+}
+
+/** Stack secrets the inference steps read. */
+export const INFERENCE_SECRETS = { apiKey: "inferenceApiKey", huggingFaceToken: "huggingFaceToken" } as const;
+
+export const INFERENCE_STEP_IDS = {
+  staleUnits: "inference-stale-units",
+  base: "inference-base",
+  secrets: "inference-secrets",
+  vllm: "inference-vllm",
+  ollama: "inference-ollama",
+  llamaCpp: "inference-llamacpp",
+  staleRuntimes: "inference-stale-runtimes",
+  service: (s: InferenceService) => `inference-svc-${s.name}`,
+} as const;
+
+/** Packages each runtime's install needs beyond the base system. */
+export const RUNTIME_PACKAGES = {
+  vllm: ["python3-venv", "python3-dev", "gcc"],
+  llamaCpp: ["cmake", "build-essential", "libcurl4-openssl-dev"],
+} as const;
+
+export interface InferenceStepOptions {
+  /** Steps of other concerns the first inference step waits for (the driver, the CUDA toolkit, the data mount). */
+  readonly after?: readonly string[];
+}
+
+const step = (s: Omit<Step, "concern" | "reboot" | "destructive" | "secrets"> & { secrets?: string[] }): Step => ({
+  concern: "inference",
+  reboot: "never",
+  destructive: false,
+  secrets: [],
+  ...s,
+});
+
+/** The mountpoint of the profile's data volume that holds the models directory ("" when none does). */
+export function modelsMount(profile: Profile): string {
+  const st = profile.storage;
+  const points = st ? (st.layout === "raid0" ? [st.raid?.mountpoint ?? "/data"] : st.mounts.map((m) => m.mountpoint)) : [];
+  const dir = profile.inference.modelsDir;
+  return points.filter((p) => dir === p || dir.startsWith(`${p}/`)).sort((a, b) => b.length - a.length)[0] ?? "";
+}
+
+/** Every step of the inference concern for a profile; with no services, only the clean-up steps remain. */
+export function inferenceSteps(profile: Profile, opts: InferenceStepOptions = {}): Step[] {
+  const cfg = profile.inference;
+  const services = cfg.services;
+  const ids = INFERENCE_STEP_IDS;
+  const uses = (r: InferenceService["runtime"]) => services.some((s) => s.runtime === r);
+  const needsLlmUser = uses("vllm") || uses("llama.cpp");
+  const keyed = services.filter((s) => s.runtime !== "ollama");
+  const secrets = [
+    ...(cfg.apiKey && keyed.length > 0 ? [INFERENCE_SECRETS.apiKey] : []),
+    ...(cfg.huggingFaceToken && keyed.length > 0 ? [INFERENCE_SECRETS.huggingFaceToken] : []),
+  ];
+  const dirs = modelDirs(cfg);
+  const mount = modelsMount(profile);
+  const llamaBuild = cfg.runtimes.llamaCpp.binary === undefined;
+
+  const steps: Step[] = [];
+  steps.push(
+    step({
+      id: ids.staleUnits,
+      title: "Inference units the profile no longer names are stopped and removed",
+      after: [...(opts.after ?? [])],
+      ...body("stale-units"),
+      vars: { KEEP_UNITS: services.map(unitName).join("\n") },
+    }),
+  );
+  if (services.length === 0) {
+    steps.push(staleRuntimesStep(profile, [ids.staleUnits]));
+    return steps;
+  }
+
+  steps.push(
+    step({
+      id: ids.base,
+      title: `Inference base: ${needsLlmUser ? `user ${LLM_USER.name}, ` : ""}${cfg.modelsDir} and ${PATHS.gpuExec}`,
+      after: [ids.staleUnits],
+      ...body("base", `\n${gpuExecDefinition()}`),
+      vars: {
+        MODELS_DIR: cfg.modelsDir,
+        MODELS_MOUNT: mount,
+        CONF_DIR: PATHS.confDir,
+        GPU_EXEC: PATHS.gpuExec,
+        LLM_USER: needsLlmUser ? LLM_USER.name : "",
+        LLM_HOME: LLM_USER.home,
+        LLM_DIRS: needsLlmUser ? [dirs.huggingFace, dirs.llamaCpp].join(" ") : "",
+      },
+    }),
+  );
+  const installs: string[] = [];
+
+  if (secrets.length > 0) {
+    steps.push(
+      step({
+        id: ids.secrets,
+        title: `Inference secrets (${secrets.join(", ")}) in ${PATHS.secretsEnv}, root only`,
+        after: [ids.base],
+        ...body("secrets", `\n${sh("./secrets.lib.sh")}`),
+        vars: {
+          SECRETS_ENV: PATHS.secretsEnv,
+          API_KEY_VAR: secrets.includes(INFERENCE_SECRETS.apiKey) ? secretFileVar(INFERENCE_SECRETS.apiKey) : "",
+          HF_TOKEN_VAR: secrets.includes(INFERENCE_SECRETS.huggingFaceToken) ? secretFileVar(INFERENCE_SECRETS.huggingFaceToken) : "",
+          SECRET_UNITS: keyed.map(unitName).join(" "),
+        },
+        secrets,
+      }),
+    );
+    installs.push(ids.secrets);
+  }
+
+  if (uses("vllm")) {
+    const v = cfg.runtimes.vllm;
+    steps.push(
+      step({
+        id: ids.vllm,
+        title: `vLLM ${v.version} in ${vllmVenv(v.version)}`,
+        after: [ids.base],
+        ...body("vllm"),
+        vars: {
+          VLLM_VERSION: v.version,
+          VLLM_VENV: vllmVenv(v.version),
+          VLLM_PIP_INDEX: v.pipIndexUrl ?? "",
+          VLLM_PACKAGES: RUNTIME_PACKAGES.vllm.join(" "),
+        },
+      }),
+    );
+    installs.push(ids.vllm);
+  }
+
+  if (uses("ollama")) {
+    const o = cfg.runtimes.ollama;
+    steps.push(
+      step({
+        id: ids.ollama,
+        title: `Ollama ${o.version} in ${ollamaPrefix(o.version)}, user ${OLLAMA_USER.name}, models in ${dirs.ollama}`,
+        after: [ids.base],
+        ...body("ollama"),
+        vars: {
+          OLLAMA_VERSION: o.version,
+          OLLAMA_URL: o.url ?? ollamaUrl(o.version),
+          OLLAMA_SHA256: o.sha256 ?? "",
+          OLLAMA_PREFIX: ollamaPrefix(o.version),
+          OLLAMA_USER: OLLAMA_USER.name,
+          OLLAMA_HOME: OLLAMA_USER.home,
+          OLLAMA_MODELS_DIR: dirs.ollama,
+          MODELS_DIR: cfg.modelsDir,
+          MODELS_MOUNT: mount,
+        },
+      }),
+    );
+    installs.push(ids.ollama);
+  }
+
+  if (uses("llama.cpp")) {
+    const l = cfg.runtimes.llamaCpp;
+    steps.push(
+      step({
+        id: ids.llamaCpp,
+        title: llamaBuild ? `llama.cpp ${l.version} llama-server, built with CUDA (${l.cudaArchitectures})` : `llama.cpp server at ${l.binary}`,
+        after: [ids.base],
+        ...body("llamacpp"),
+        vars: {
+          LLAMACPP_VERSION: l.version,
+          LLAMACPP_URL: l.url ?? llamaCppUrl(l.version),
+          LLAMACPP_SHA256: l.sha256 ?? "",
+          LLAMACPP_PREFIX: llamaCppPrefix(l.version),
+          LLAMACPP_BINARY: llamaServerBinary(cfg),
+          LLAMACPP_BUILD: llamaBuild ? "1" : "0",
+          LLAMACPP_PACKAGES: RUNTIME_PACKAGES.llamaCpp.join(" "),
+          CUDA_HOME: `/usr/local/cuda-${profile.nvidia.cudaVersion}`,
+          CUDA_ARCHS: l.cudaArchitectures,
+        },
+      }),
+    );
+    installs.push(ids.llamaCpp);
+  }
+
+  const serviceIds: string[] = [];
+  for (const s of services) {
+    const runtimeStep = s.runtime === "vllm" ? ids.vllm : s.runtime === "ollama" ? ids.ollama : ids.llamaCpp;
+    const keyedHere = s.runtime !== "ollama" && secrets.length > 0;
+    const pull = s.runtime === "ollama" && s.pull !== false ? s.source : "";
+    const id = ids.service(s);
+    steps.push(
+      step({
+        id,
+        title: `${unitName(s)}: ${s.model} ${s.quantization} on ${s.gpus.length > 0 ? `GPU ${s.gpus.join(", ")}` : "the CPU"}, port ${s.port}`,
+        after: [ids.base, runtimeStep, ...(keyedHere ? [ids.secrets] : [])],
+        ...body("service"),
+        vars: {
+          UNIT_NAME: unitName(s),
+          UNIT_FILE: `${PATHS.unitDir}/${unitName(s)}`,
+          UNIT_TEXT: serviceUnit(s, cfg, keyedHere).trimEnd(),
+          HEALTH_URL: healthUrl(s),
+          HEALTH_TIMEOUT: "5",
+          START_TIMEOUT: String(startTimeout(s)),
+          API_URL: `http://${localAddress(s)}:${s.port}`,
+          PULL_MODEL: pull,
+          MODELS_DIR: cfg.modelsDir,
+          MODELS_MOUNT: mount,
+        },
+      }),
+    );
+    serviceIds.push(id);
+  }
+
+  steps.push(staleRuntimesStep(profile, serviceIds));
+  return steps;
+}
+
+/** Runtime versions under /opt/aiws the profile no longer uses, removed once every service has moved on. */
+function staleRuntimesStep(profile: Profile, after: string[]): Step {
+  const cfg = profile.inference;
+  const uses = (r: InferenceService["runtime"]) => cfg.services.some((s) => s.runtime === r);
+  const keep = [
+    ...(uses("vllm") ? [vllmVenv(cfg.runtimes.vllm.version)] : []),
+    ...(uses("ollama") ? [ollamaPrefix(cfg.runtimes.ollama.version)] : []),
+    ...(uses("llama.cpp") && cfg.runtimes.llamaCpp.binary === undefined ? [llamaCppPrefix(cfg.runtimes.llamaCpp.version)] : []),
+  ];
+  return step({
+    id: INFERENCE_STEP_IDS.staleRuntimes,
+    title: "Runtime versions the profile no longer uses are removed from /opt/aiws",
+    after,
+    ...body("stale-runtimes"),
+    vars: { KEEP_DIRS: keep.join("\n"), RUNTIME_ROOTS: [PATHS.vllmRoot, PATHS.ollamaRoot, PATHS.llamaCppRoot].join(" ") },
+  });
+}
+
+/**
+ * What the inference steps wait for in the whole plan: the base packages, the /data layout
+ * (itself after the storage mount), and with GPUs the driver and the CUDA toolkit
+ * (llama.cpp builds against it).
+ */
+export function platformAfter(profile: Profile): string[] {
+  return [
+    BASE_STEP_IDS.packages,
+    BASE_STEP_IDS.data,
+    ...(profile.hardware.gpus.length > 0 ? [NVIDIA_STEP_IDS.driver, CUDA_STEP_IDS.toolkit] : []),
+  ];
+}
+
+/** Models served as systemd services; converged after everything else (driver, CUDA, storage). */
+export const inferenceConcern: Concern = {
+  name: "inference",
+  steps: (profile) => inferenceSteps(profile, { after: platformAfter(profile) }),
+};

@@ -1,0 +1,18 @@
+if [[ $LLAMACPP_BUILD != 1 ]]; then
+  inf_fail "$LLAMACPP_BINARY is the llama-server the profile names (inference.runtimes.llamaCpp.binary): install it there"
+fi
+read -ra pkgs <<<"$LLAMACPP_PACKAGES"
+inf_apt_install "${pkgs[@]}"
+[[ -x $CUDA_HOME/bin/nvcc ]] || inf_fail "$CUDA_HOME/bin/nvcc is missing: the CUDA toolkit steps install it before llama.cpp is built"
+mkdir -p -- "$LLAMACPP_PREFIX"
+work=$(mktemp -d "$LLAMACPP_PREFIX/.build.XXXXXX")
+trap 'rm -rf -- "$work"' EXIT
+archive="$work/source.tar.gz"
+inf_download "$LLAMACPP_URL" "$archive" "$LLAMACPP_SHA256"
+STRIP=1 inf_unpack "$archive" "$work/src"
+cmake -S "$work/src" -B "$work/build" -DCMAKE_BUILD_TYPE=Release -DGGML_CUDA=ON \
+  -DCMAKE_CUDA_COMPILER="$CUDA_HOME/bin/nvcc" -DCMAKE_CUDA_ARCHITECTURES="$CUDA_ARCHS" \
+  -DBUILD_SHARED_LIBS=OFF -DLLAMA_CURL=ON
+cmake --build "$work/build" --target llama-server --parallel "$(nproc)"
+install -D -m 0755 "$work/build/bin/llama-server" "$LLAMACPP_BINARY"
+echo "$LLAMACPP_VERSION $CUDA_ARCHS" >"$LLAMACPP_PREFIX/.aiws-built"

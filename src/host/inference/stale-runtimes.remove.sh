@@ -1,0 +1,2 @@
+# Nothing of its own: each service and runtime step removes what it wrote.
+:
