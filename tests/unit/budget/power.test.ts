@@ -7,7 +7,7 @@ import type { Hardware } from "../../../src/profile/schema/hardware.js";
 
 const PROFILES = join(import.meta.dirname, "../../../profiles");
 const load = (name: string) => loadProfile(join(PROFILES, `${name}.yaml`)).profile;
-const byId = (lines: readonly { id: string }[], id: string) => lines.find((l) => l.id === id)!;
+const byId = <T extends { id: string }>(lines: readonly T[], id: string): T => lines.find((l) => l.id === id)!;
 
 describe("80 PLUS efficiency (reference: the 115 V and 230 V tables)", () => {
   it.each([

@@ -1,0 +1,30 @@
+import { tryLoadProfile } from "../profile/load.js";
+import { formatProblem } from "../profile/problems.js";
+import { planSteps } from "../host/plan.js";
+import { renderScript } from "../host/render.js";
+import { SshSession, SSH_FAILED, sshFailure } from "../ssh/ssh.js";
+import { batchChecks, parseBatchOutput } from "./batch.js";
+import { driftReport, unreachableReport, type DriftReport } from "./report.js";
+import type { Target } from "./target.js";
+import { repairCommand } from "./repair.js";
+
+/**
+ * Runs every step's check on the host over one SSH connection and reports each step as in
+ * sync or drifted. Checks never change anything; secrets are never sent for them.
+ */
+export async function runDrift(target: Target, opts: { session?: SshSession } = {}): Promise<DriftReport> {
+  const name = `${target.ssh.user}@${target.ssh.host}`;
+  const { loaded, problems } = tryLoadProfile(target.profile);
+  if (!loaded) return unreachableReport(name, target.profile, `invalid profile:\n  ${problems.map(formatProblem).join("\n  ")}`);
+  const steps = planSteps(loaded.profile);
+  const batch = batchChecks(steps, (s) => renderScript(s, "check"));
+  const session = opts.session ?? new SshSession(target.ssh);
+  try {
+    const r = await session.runScript(batch.script);
+    if (r.code === SSH_FAILED && !r.stdout.includes(batch.marker)) return unreachableReport(name, target.profile, sshFailure(r, session.name));
+    const outcomes = parseBatchOutput(r.stdout, batch.marker);
+    return driftReport(name, target.profile, steps, outcomes, (ids) => repairCommand(ids, target.stack));
+  } finally {
+    if (!opts.session) await session.close();
+  }
+}
