@@ -2,6 +2,7 @@ import { tryLoadProfile } from "../profile/load.js";
 import type { Profile } from "../profile/schema/profile.js";
 import type { Problem } from "../profile/problems.js";
 import { powerBudget } from "./power.js";
+import { profileVramBudget } from "./vramModels.js";
 import type { BudgetLine, BudgetResult } from "./types.js";
 
 /**
@@ -23,16 +24,9 @@ export interface CheckReport {
   readonly loads?: { idleDc: number; sustainedDc: number; peakDc: number; transientDc: number; sustainedWall: number; peakWall: number };
 }
 
-/** Budgets beyond power register here (the VRAM budget does). */
-export type ExtraBudget = (profile: Profile) => BudgetResult;
-const extraBudgets: ExtraBudget[] = [];
-export function registerBudget(b: ExtraBudget): void {
-  extraBudgets.push(b);
-}
-
 export function checkProfile(profile: Profile, file: string, files: readonly string[] = [file]): CheckReport {
   const power = powerBudget(profile.hardware, profile.budget);
-  const results: BudgetResult[] = [power, ...extraBudgets.map((b) => b(profile))];
+  const results: BudgetResult[] = [power, profileVramBudget(profile)];
   const lines = results.flatMap((r) => r.lines);
   const { idleDc, sustainedDc, peakDc, transientDc, sustainedWall, peakWall } = power.loads;
   return {
