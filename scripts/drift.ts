@@ -1,0 +1,29 @@
+/**
+ * `npm run drift -- --stack NAME | --host H --profile P [--user U] [--port N] [--identity KEY] [--json]`
+ * Runs every step's check on the host over one SSH connection and reports each step as in
+ * sync or drifted. Exit 0 in sync, 1 drifted, 2 cannot tell (unreachable host, invalid
+ * profile, bad arguments).
+ */
+import { runDrift } from "../src/drift/drift.js";
+import { driftExitCode, formatDrift } from "../src/drift/report.js";
+import { parseArgs, resolveTarget, UsageError } from "../src/drift/target.js";
+
+const USAGE = "usage: npm run drift -- --stack NAME | --host HOST --profile profiles/NAME.yaml [--user USER] [--port N] [--identity KEY] [--json]";
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    const { opts, flags } = parseArgs(argv, ["json"], ["stack", "host", "profile", "user", "port", "identity"]);
+    const target = await resolveTarget(opts);
+    const report = await runDrift(target);
+    console.log(flags.has("json") ? JSON.stringify(report, null, 2) : formatDrift(report));
+    return driftExitCode(report);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`drift: ${e.message}\n${USAGE}`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,101 @@
+/**
+ * `npm run switch -- --to profiles/NEW.yaml (--stack NAME | --host H --profile CURRENT.yaml)
+ *   [--confirm-wipe SERIAL,...] [--json]`
+ * Shows side by side what changes, refuses a target that fails its budgets, and refuses a
+ * destructive storage change unless the drives at risk are confirmed by serial and the host's
+ * last backup succeeded and was checked recently. For a layout change it prints the whole
+ * migration. When allowed, it sets the stack's profile and prints the preview to run.
+ * Exit 0 switched (or nothing to do), 1 refused, 2 invalid input or host unreachable.
+ */
+import { $ } from "zx";
+import { checkProfileFile, type CheckReport } from "../src/budget/check.js";
+import { formatReport } from "../src/budget/format.js";
+import { planSteps } from "../src/host/plan.js";
+import { STATUS_COMMAND } from "../src/host/backup/paths.js";
+import { isBackupFresh, parseBackupStatus } from "../src/host/backup/status.js";
+import { SshSession, SSH_FAILED, sshFailure } from "../src/ssh/ssh.js";
+import { parseArgs, resolveTarget, UsageError, type Target } from "../src/drift/target.js";
+import { diffProfiles } from "../src/switch/diff.js";
+import { gateSwitch, type BackupState } from "../src/switch/gate.js";
+import { formatSwitch } from "../src/switch/format.js";
+import { migrationPlan } from "../src/switch/migration.js";
+import type { Profile } from "../src/profile/schema/profile.js";
+
+const USAGE = "usage: npm run switch -- --to profiles/NEW.yaml (--stack NAME | --host HOST --profile profiles/CURRENT.yaml [--user U] [--port N] [--identity KEY]) [--confirm-wipe SERIAL,...]";
+
+type Checked = CheckReport & { profile: Profile };
+
+async function main(argv: string[]): Promise<number> {
+  const { opts } = parseArgs(argv, [], ["to", "stack", "host", "profile", "user", "port", "identity", "confirm-wipe"]);
+  if (!opts.to) throw new UsageError("--to profiles/NEW.yaml is required");
+  const target = await resolveTarget(opts);
+  const from = checkProfileFile(target.profile);
+  const to = checkProfileFile(opts.to);
+  for (const r of [from, to]) {
+    if (r.status === "invalid") {
+      console.log(formatReport(r));
+      return 2;
+    }
+  }
+  const a = from as Checked;
+  const b = to as Checked;
+  const diff = diffProfiles(a, b, planSteps(a.profile), planSteps(b.profile));
+  const destructive = diff.steps.some((s) => s.destructive && s.change !== "removed") || !!diff.layoutChange || diff.drivesAtRisk.length > 0;
+  let backup: BackupState | undefined;
+  if (destructive && b.status === "ok") {
+    const read = await readBackupState(target, (a.profile.backup ?? b.profile.backup)?.maxAgeHours ?? 26);
+    if ("unreachable" in read) {
+      console.error(`switch: ${read.unreachable}`);
+      return 2;
+    }
+    backup = read;
+  }
+  const confirmed = (opts["confirm-wipe"] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const gate = gateSwitch(diff, b.status, confirmed, backup);
+  console.log(formatSwitch(a.profile.name, b.profile.name, diff, gate));
+  if (b.status === "refused") console.log(`\n${formatReport(b)}`);
+  if (diff.layoutChange) {
+    console.log("\nThe migration, phase by phase:");
+    for (const [i, p] of migrationPlan(a.profile, b.profile, opts.to, target.stack).entries()) {
+      console.log(`  ${i + 1}. ${p.name}: ${p.what}`);
+      for (const c of p.commands) console.log(`       ${c}`);
+    }
+  }
+  if (!gate.allowed) return 1;
+  const s = target.stack ? ` --stack ${target.stack}` : "";
+  if (target.stack) {
+    const r = await $({ nothrow: true, quiet: true })`pulumi config set aiws:profile ${opts.to} --stack ${target.stack}`;
+    if (r.exitCode !== 0) {
+      console.error(`switch: could not set the stack's profile: ${r.stderr.trim() || "the Pulumi CLI is not installed"}\n  run: pulumi config set aiws:profile ${opts.to}${s}`);
+      return 2;
+    }
+    console.log(`\nThe stack ${target.stack} now uses ${opts.to}.`);
+  } else {
+    console.log(`\nSet the stack's profile with: pulumi config set aiws:profile ${opts.to}`);
+  }
+  console.log(`Review the change, then apply it:\n  pulumi preview --diff${s}\n  pulumi up${s}`);
+  return 0;
+}
+
+/** The host's backup status, read over SSH, and whether it is fresh enough for a destructive change. */
+async function readBackupState(target: Target, maxAgeHours: number): Promise<BackupState | { unreachable: string }> {
+  const session = new SshSession(target.ssh);
+  try {
+    const r = await session.runScript(`if [ -x ${STATUS_COMMAND} ]; then ${STATUS_COMMAND}; else echo NO-STATUS; fi\n`);
+    if (r.code === SSH_FAILED) return { unreachable: sshFailure(r, session.name) };
+    if (r.stdout.trim() === "NO-STATUS") return { fresh: false, reasons: ["the host has no aiws backup configured (no backup status)"] };
+    const parsed = parseBackupStatus(r.stdout);
+    if (!parsed.status) return { fresh: false, reasons: [parsed.error] };
+    return isBackupFresh(parsed.status, maxAgeHours, new Date());
+  } finally {
+    await session.close();
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (e) {
+  if (!(e instanceof UsageError)) throw e;
+  console.error(`switch: ${e.message}\n${USAGE}`);
+  process.exitCode = 2;
+}

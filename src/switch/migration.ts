@@ -1,0 +1,44 @@
+import type { Profile } from "../profile/schema/profile.js";
+
+/**
+ * A storage layout change (independent <-> RAID 0) is a migration, not an edit: the data has
+ * to leave the old layout and come back onto the new one. These are its phases, as commands
+ * a person can follow one by one; `npm run switch -- --migrate` runs them (see migrate.ts).
+ */
+export interface MigrationPhase {
+  readonly name: "backup" | "verify" | "rebuild" | "restore" | "verify-again";
+  readonly what: string;
+  /** Shell commands, on the host unless they start with `pulumi` or `npm`. */
+  readonly commands: readonly string[];
+}
+
+/** The mount points whose data moves: everything the old layout mounted. */
+export function dataMountpoints(p: Profile): string[] {
+  if (!p.storage) return [];
+  return p.storage.layout === "raid0" ? [p.storage.raid?.mountpoint ?? "/data"] : p.storage.mounts.map((m) => m.mountpoint);
+}
+
+export function migrationPlan(from: Profile, to: Profile, toFile: string, stack: string | undefined): MigrationPhase[] {
+  const mounts = dataMountpoints(from);
+  const s = stack ? ` --stack ${stack}` : "";
+  const manifest = "/var/lib/aiws/migration-manifest.sha256";
+  const list = mounts.join(" ");
+  return [
+    { name: "backup", what: "back up now, with the data still on the old layout", commands: ["systemctl start aiws-backup.service"] },
+    {
+      name: "verify",
+      what: "verify the repository and record a hash of every file to move",
+      commands: [
+        "systemctl start aiws-backup-check.service",
+        `find ${list} -xdev -type f ! -path '*/lost+found/*' -print0 | sort -z | xargs -0 -r sha256sum > ${manifest}`,
+      ],
+    },
+    {
+      name: "rebuild",
+      what: `unmount the old layout (${from.storage?.layout ?? "none"}) and converge the new one (${to.storage?.layout ?? "none"})`,
+      commands: [...mounts.map((m) => `umount ${m}`), `pulumi config set aiws:profile ${toFile}${s}`, `pulumi up${s}`],
+    },
+    { name: "restore", what: "restore the data from the verified snapshot onto the new layout", commands: mounts.map((m) => `aiws-restic restore latest --target / --include ${m} --verify`) },
+    { name: "verify-again", what: "compare every restored file with the hash recorded before", commands: [`sha256sum --quiet --check ${manifest}`] },
+  ];
+}
