@@ -16,4 +16,4 @@ if ! systemctl is-enabled --quiet "$UNIT_NAME"; then
   echo "$UNIT_NAME is not enabled: the limits would not be set again at boot"
   exit 1
 fi
-"$PROGRAM" check "$CONF_FILE"
+bash "$PROGRAM" check "$CONF_FILE"

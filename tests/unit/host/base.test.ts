@@ -23,7 +23,7 @@ describe("base steps", () => {
       ["nofile-limits", []],
       ["swappiness", []],
     ]);
-    expect(byId(steps, "base-packages").vars.PACKAGES.split(" ")).toEqual([...BASE_PACKAGES]);
+    expect(byId(steps, "base-packages").vars.PACKAGES!.split(" ")).toEqual([...BASE_PACKAGES]);
     expect(BASE_PACKAGES).toEqual(expect.arrayContaining(["build-essential", "git", "curl", "wget", "vim", "htop", "btop", "lm-sensors", "iotop", "nethogs", "fio", "smartmontools", "nvme-cli", "python3-venv", "python3-pip", "cmake", "pciutils"]));
     expect(byId(steps, "swappiness").vars.SYSCTL_TEXT).toContain("vm.swappiness = 10");
     expect(byId(steps, "nofile-limits").vars.LIMITS_TEXT).toContain("*    hard nofile 1048576");
