@@ -2,12 +2,14 @@ import type { z } from "zod";
 import type { Hardware } from "./hardware.js";
 import type { NvidiaConfig } from "./nvidia.js";
 import type { StorageConfig } from "./storage.js";
+import { runsAtLeastDaily, type BackupConfig } from "./backup.js";
 import type { InferenceConfig } from "./inference.js";
 
 interface RulesInput {
   hardware: Hardware;
   nvidia: NvidiaConfig;
   storage?: StorageConfig | undefined;
+  backup?: BackupConfig | undefined;
   inference: InferenceConfig;
 }
 
@@ -53,7 +55,7 @@ export function checkProfileRules(p: RulesInput, ctx: z.RefinementCtx): void {
     seen.set(d.id, i);
   });
 
-  if (p.storage) checkStorage(p.hardware, p.storage, issue);
+  if (p.storage) checkStorage(p.hardware, p.storage, p.backup, issue);
 
   const gpuCount = p.hardware.gpus.reduce((n, g) => n + g.count, 0);
   p.inference.services.forEach((s, i) => {
@@ -69,19 +71,40 @@ export function checkProfileRules(p: RulesInput, ctx: z.RefinementCtx): void {
   });
 }
 
-function checkStorage(hw: Hardware, st: StorageConfig, issue: (path: (string | number)[], message: string) => void): void {
+function checkStorage(hw: Hardware, st: StorageConfig, backup: BackupConfig | undefined, issue: (path: (string | number)[], message: string) => void): void {
   const byId = new Map(hw.drives.map((d) => [d.id, d]));
+  const used = new Set<string>();
   if (st.layout === "raid0") {
     const members = hw.drives.filter((d) => d.role === "raid");
+    members.forEach((d) => used.add(d.serial));
     if (members.length < 2) issue(["storage", "layout"], `raid0 needs at least two drives with role: raid in hardware.drives (found ${members.length})`);
     if (!st.raid) issue(["storage", "raid"], "raid0 needs a raid section (name, device, chunkKiB, mountpoint)");
     if (st.mounts.length > 0) issue(["storage", "mounts"], "mounts are for the independent layout; raid0 mounts the array at raid.mountpoint");
+    if (st.raid && (st.raid.chunkKiB & (st.raid.chunkKiB - 1)) !== 0) {
+      issue(["storage", "raid", "chunkKiB"], `${st.raid.chunkKiB} KiB is not a power of two; mdadm's RAID 0 chunks are (512 is the default)`);
+    }
+    // RAID 0 only with daily backups: one failed drive loses the whole array.
+    const mountpoint = st.raid?.mountpoint ?? "/data";
+    if (!backup) {
+      issue(["storage", "layout"], "RAID 0 loses everything on it when any one drive fails: add a backup section (restic to a NAS, daily), or use layout: independent");
+    } else {
+      if (!runsAtLeastDaily(backup.schedule)) {
+        issue(["backup", "schedule"], `RAID 0 needs backups at least daily; "${backup.schedule}" is less often (use daily, or a time of day like "*-*-* 02:00")`);
+      }
+      const covered = backup.paths.some((p) => p === "/" || mountpoint === p || mountpoint.startsWith(`${p}/`));
+      if (!covered) issue(["backup", "paths"], `the RAID 0 array is mounted at ${mountpoint}, which backup.paths does not include: add ${mountpoint}`);
+    }
   } else {
     if (st.raid) issue(["storage", "raid"], "a raid section needs layout: raid0");
+    const drives = new Map<string, number>();
     st.mounts.forEach((m, i) => {
       const d = byId.get(m.drive);
       if (!d) issue(["storage", "mounts", i, "drive"], `${m.drive} is not in hardware.drives`);
       else if (d.role !== "data") issue(["storage", "mounts", i, "drive"], `${m.drive} has role ${d.role}; only data drives are mounted here`);
+      else used.add(d.serial);
+      const first = drives.get(m.drive);
+      if (first !== undefined) issue(["storage", "mounts", i, "drive"], `${m.drive} is already mounted by storage.mounts.${first}; a drive holds one filesystem`);
+      drives.set(m.drive, i);
     });
     const points = new Set<string>();
     st.mounts.forEach((m, i) => {
@@ -91,8 +114,9 @@ function checkStorage(hw: Hardware, st: StorageConfig, issue: (path: (string | n
   }
   const serials = new Set(hw.drives.map((d) => d.serial));
   st.wipe.forEach((s, i) => {
-    if (!serials.has(s)) issue(["storage", "wipe", i], `no drive in hardware.drives has serial ${s}`);
     const d = hw.drives.find((x) => x.serial === s);
-    if (d?.role === "os") issue(["storage", "wipe", i], `${s} is the OS drive; aiws never wipes it`);
+    if (!serials.has(s)) issue(["storage", "wipe", i], `no drive in hardware.drives has serial ${s}`);
+    else if (d?.role === "os") issue(["storage", "wipe", i], `${s} is the OS drive; aiws never wipes it`);
+    else if (!used.has(s)) issue(["storage", "wipe", i], `${s} is not a drive this ${st.layout} layout uses; remove it from the wipe list`);
   });
 }

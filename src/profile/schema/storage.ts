@@ -1,7 +1,14 @@
 import { z } from "zod";
 import { byIdPath } from "./hardware.js";
 
-const mountpoint = z.string().regex(/^\/[A-Za-z0-9._/-]*$/, "must be an absolute path");
+/** Directories the OS owns: mounting a data filesystem over one would hide the system. */
+export const SYSTEM_DIRS = ["/", "/boot", "/boot/efi", "/bin", "/dev", "/etc", "/lib", "/lib64", "/proc", "/root", "/run", "/sbin", "/sys", "/tmp", "/usr", "/var"];
+
+const mountpoint = z
+  .string()
+  .regex(/^(\/[A-Za-z0-9._-]+)+$/, "must be an absolute path like /data (letters, digits, . _ -; no trailing slash)")
+  .refine((p) => !p.split("/").some((part) => part === "." || part === ".."), { message: "must not contain . or .. components" })
+  .refine((p) => !SYSTEM_DIRS.includes(p), { message: `must not be a system directory (${SYSTEM_DIRS.join(", ")}): pick one like /data` });
 
 /**
  * The data storage layout. `independent`: each data drive its own filesystem and mount.
@@ -33,7 +40,14 @@ export const storageSchema = z
       })
       .strict()
       .optional(),
-    /** Serials of drives whose contents may be destroyed. Empty by default: safe mode refuses to format a drive that holds anything. */
+    /** How long boot waits for a data device before going on without it (fstab `x-systemd.device-timeout`; the default 90 s is long, 0 waits forever). */
+    deviceTimeoutSec: z.number().int().min(1).max(600).default(30),
+    /**
+     * Serials of drives whose contents may be destroyed. Empty by default: safe mode refuses
+     * to format a drive, or join it to an array, when it holds anything (a filesystem or other
+     * signature, a partition table, an array superblock). Remove a serial once the drive is in
+     * use, so a later change cannot wipe it again.
+     */
     wipe: z.array(z.string().min(1)).default([]),
   })
   .strict();

@@ -1,0 +1,135 @@
+import type { Profile } from "../../profile/schema/profile.js";
+import type { Step } from "../step.js";
+import { aptPackagesStep } from "./packages.js";
+import { FSTAB, MDADM_CONF, storageLayout, type DataFilesystem, type RaidArray, type StorageLayout } from "./layout.js";
+import { bashBody, storageSh } from "./sh.js";
+
+const CONCERN = "storage";
+
+/** The id of the step that leaves every data filesystem mounted (other concerns wait for it). */
+export const STORAGE_MOUNTED = "storage-mounted";
+
+/** fstab options: never hang the boot on a missing data drive; wait 30 s for it, not 90 s. */
+export function fstabOptions(deviceTimeoutSec: number): string {
+  return `defaults,noatime,nofail,x-systemd.device-timeout=${deviceTimeoutSec}s`;
+}
+
+/** The bash libraries every storage script starts with. */
+function lib(...more: string[]): string[] {
+  return [storageSh("common.sh"), storageSh("safeMode.sh"), ...more.map(storageSh)];
+}
+
+const lines = (xs: readonly string[]) => xs.join("\n");
+
+export function raid0ArrayStep(array: RaidArray, wipe: readonly string[], after: readonly string[]): Step {
+  const libs = lib("raid0.sh");
+  return {
+    id: "storage-raid0-array",
+    title: `RAID 0 ${array.device} over ${array.members.length} drives (${array.chunkKiB} KiB chunk), named in mdadm.conf`,
+    concern: CONCERN,
+    after,
+    check: bashBody(...libs, storageSh("raid0.check.sh")),
+    apply: bashBody(...libs, storageSh("raid0.apply.sh")),
+    remove: bashBody(storageSh("common.sh"), storageSh("raid0.sh"), storageSh("raid0.remove.sh")),
+    vars: {
+      MD_DEVICE: array.device,
+      MD_NAME: array.name,
+      CHUNK_KIB: String(array.chunkKiB),
+      MEMBERS: lines(array.members.map((d) => d.id)),
+      MEMBER_SERIALS: lines(array.members.map((d) => d.serial)),
+      MDADM_CONF,
+      WIPE: lines(wipe),
+    },
+    secrets: [],
+    // An array found running under another name (md127) is named in mdadm.conf; it takes that name at the next boot.
+    reboot: "if-needed",
+    destructive: true,
+  };
+}
+
+export function filesystemStep(fs: DataFilesystem, wipe: readonly string[], after: readonly string[]): Step {
+  const libs = lib("filesystem.sh");
+  return {
+    id: `storage-filesystem-${fs.slug}`,
+    title: `${fs.fstype} on ${fs.device} (for ${fs.mountpoint})`,
+    concern: CONCERN,
+    after,
+    check: bashBody(...libs, storageSh("filesystem.check.sh")),
+    apply: bashBody(...libs, storageSh("filesystem.apply.sh")),
+    remove: bashBody(storageSh("filesystem.remove.sh")),
+    vars: {
+      DEVICE: fs.device,
+      FSTYPE: fs.fstype,
+      LABEL: fs.label,
+      MKFS_ARGS: fs.mkfsArgs.join(" "),
+      TARGET_KIND: fs.kind,
+      SERIALS: lines(fs.serials),
+      WIPE: lines(wipe),
+    },
+    secrets: [],
+    reboot: "never",
+    destructive: true,
+  };
+}
+
+export function mountedStep(layout: StorageLayout, after: readonly string[]): Step {
+  const libs = [storageSh("common.sh"), storageSh("mounted.sh")];
+  const mounts = layout.filesystems.map((f) => `${f.device} ${f.mountpoint} ${f.fstype} ${f.fstype === "xfs" ? 0 : 2}`);
+  return {
+    id: STORAGE_MOUNTED,
+    title: `data filesystems in fstab by UUID and mounted: ${layout.filesystems.map((f) => f.mountpoint).join(", ")}`,
+    concern: CONCERN,
+    after,
+    check: bashBody(...libs, storageSh("mounted.check.sh")),
+    apply: bashBody(...libs, storageSh("mounted.apply.sh")),
+    remove: bashBody(...libs, storageSh("mounted.remove.sh")),
+    vars: {
+      MOUNTS: lines(mounts),
+      FSTAB_OPTIONS: fstabOptions(layout.config.deviceTimeoutSec),
+      FSTAB,
+    },
+    secrets: [],
+    reboot: "never",
+    destructive: false,
+  };
+}
+
+export function fstrimStep(after: readonly string[]): Step {
+  return {
+    id: "storage-fstrim",
+    title: "weekly TRIM of the data filesystems (fstrim.timer)",
+    concern: CONCERN,
+    after,
+    check: bashBody(storageSh("fstrim.check.sh")),
+    apply: bashBody(storageSh("fstrim.apply.sh")),
+    remove: bashBody(storageSh("fstrim.remove.sh")),
+    vars: {},
+    secrets: [],
+    reboot: "never",
+    destructive: false,
+  };
+}
+
+/**
+ * The storage steps: packages, then (raid0) the array, then each filesystem, then fstab and
+ * the mounts (`storage-mounted`), then weekly TRIM. None when the profile has no storage
+ * section or nothing to mount.
+ */
+export function storageSteps(profile: Profile): Step[] {
+  const layout = storageLayout(profile);
+  if (!layout || layout.filesystems.length === 0) return [];
+  const wipe = layout.config.wipe;
+  const steps: Step[] = [
+    aptPackagesStep({ id: "storage-packages", title: `storage tools: ${layout.packages.join(", ")}`, concern: CONCERN, packages: layout.packages }),
+  ];
+  let before = ["storage-packages"];
+  if (layout.array) {
+    steps.push(raid0ArrayStep(layout.array, wipe, before));
+    before = ["storage-raid0-array"];
+  }
+  const fsSteps = layout.filesystems.map((f) => filesystemStep(f, wipe, before));
+  steps.push(...fsSteps);
+  steps.push(mountedStep(layout, fsSteps.map((s) => s.id)));
+  steps.push(fstrimStep([STORAGE_MOUNTED]));
+  return steps;
+}
