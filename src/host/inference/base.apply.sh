@@ -1,5 +1,7 @@
 inf_models_mounted
-install -d -m 0755 "$MODELS_DIR" "$CONF_DIR" "$(dirname "$GPU_EXEC")"
+# The models directory may belong to the /data layout already: made if missing, never re-moded.
+[[ -d $MODELS_DIR ]] || install -d -m 0755 "$MODELS_DIR"
+install -d -m 0755 /opt/aiws "$(dirname "$GPU_EXEC")" "$CONF_DIR"
 if [[ -n $LLM_USER ]]; then
   inf_system_user "$LLM_USER" "$LLM_HOME"
   for d in $LLM_DIRS; do

@@ -117,7 +117,7 @@ export function inferenceSteps(profile: Profile, opts: InferenceStepOptions = {}
       title: "Inference units the profile no longer names are stopped and removed",
       after: [...(opts.after ?? [])],
       ...body("stale-units"),
-      vars: { KEEP_UNITS: services.map(unitName).join("\n") },
+      vars: { KEEP_UNITS: services.map(unitName).join("\n"), UNIT_DIR: PATHS.unitDir },
     }),
   );
   if (services.length === 0) {

@@ -2,6 +2,9 @@
 
 # `set -e` holds inside $(...) too, so a helper that fails there stops the script.
 shopt -s inherit_errexit
+# What the services run and read is world-readable (they run as aiws-llm and ollama); the
+# secrets file is written 0600 on purpose. The rendered script's umask is 077.
+umask 022
 
 # inf_fail MESSAGE...: say why on stderr and stop.
 inf_fail() {

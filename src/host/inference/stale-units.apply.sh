@@ -1,5 +1,5 @@
 reload=0
-for f in /etc/systemd/system/aiws-vllm-*.service /etc/systemd/system/aiws-ollama-*.service /etc/systemd/system/aiws-llamacpp-*.service; do
+for f in "$UNIT_DIR"/aiws-vllm-*.service "$UNIT_DIR"/aiws-ollama-*.service "$UNIT_DIR"/aiws-llamacpp-*.service; do
   [[ -e $f ]] || continue
   unit=$(basename "$f")
   grep -qxF -- "$unit" <<<"$KEEP_UNITS" && continue

@@ -1,6 +1,6 @@
 # inference-stale-units: no inference unit the profile no longer names (they would hold GPU memory the budget gave to others).
 stale=()
-for f in /etc/systemd/system/aiws-vllm-*.service /etc/systemd/system/aiws-ollama-*.service /etc/systemd/system/aiws-llamacpp-*.service; do
+for f in "$UNIT_DIR"/aiws-vllm-*.service "$UNIT_DIR"/aiws-ollama-*.service "$UNIT_DIR"/aiws-llamacpp-*.service; do
   [[ -e $f ]] || continue
   grep -qxF -- "$(basename "$f")" <<<"$KEEP_UNITS" || stale+=("$(basename "$f")")
 done

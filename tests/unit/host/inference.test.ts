@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -307,6 +307,43 @@ describe("scripts", () => {
     expect(check()).toMatch(/http:\/\/127\.0\.0\.1:8000\/health does not answer 200 within 5s/);
     writeFileSync(join(dir, "healthy"), "");
     expect(runPhase(step, "check", bin, env).status).toBe(0);
+  });
+});
+
+describe("switching profiles", () => {
+  it("units of services the profile dropped are stopped and removed; their weights are not touched", () => {
+    const dir = mkdtempSync(join(tmpdir(), "aiws-inf-stale-"));
+    const units = join(dir, "units");
+    mkdirSync(units);
+    for (const u of ["aiws-vllm-llama70b-0.service", "aiws-vllm-old.service", "aiws-llamacpp-gone.service", "other.service"]) writeFileSync(join(units, u), "");
+    const bin = stubs(dir, { systemctl: 'echo "systemctl $*" >>"$STUB_LOG"' });
+    const base = inferenceSteps(serving())[0]!;
+    const stale: Step = { ...base, vars: { ...base.vars, UNIT_DIR: units } };
+    const env = { STUB_LOG: join(dir, "log") };
+    const before = runPhase(stale, "check", bin, env);
+    expect(before.status).toBe(1);
+    expect(before.stderr).toMatch(/units left from an earlier profile: aiws-vllm-old.service aiws-llamacpp-gone.service/);
+    expect(runPhase(stale, "apply", bin, env).status).toBe(0);
+    expect(runPhase(stale, "check", bin, env).status).toBe(0);
+    expect(readFileSync(join(dir, "log"), "utf8")).toBe(
+      "systemctl disable --now --quiet aiws-vllm-old.service\nsystemctl disable --now --quiet aiws-llamacpp-gone.service\nsystemctl daemon-reload\n",
+    );
+    expect(readdirSync(units).sort()).toEqual(["aiws-vllm-llama70b-0.service", "other.service"]);
+  });
+
+  it("runtime versions no service uses are removed once every service has moved on", () => {
+    const dir = mkdtempSync(join(tmpdir(), "aiws-inf-rt-"));
+    const roots = ["vllm", "ollama"].map((r) => join(dir, r));
+    for (const d of [...roots.map((r) => join(r, "0.10.0")), join(roots[0]!, "0.11.0"), join(roots[0]!, ".download.x")]) mkdirSync(d, { recursive: true });
+    const base = inferenceSteps(serving()).at(-1)!;
+    expect(base.vars.KEEP_DIRS).toBe("/opt/aiws/vllm/0.11.0");
+    const step: Step = { ...base, vars: { KEEP_DIRS: join(roots[0]!, "0.11.0"), RUNTIME_ROOTS: roots.join(" ") } };
+    const bin = stubs(dir, {});
+    expect(runPhase(step, "check", bin, {}).stderr).toMatch(/runtime versions the profile no longer uses: .*vllm\/0\.10\.0 .*ollama\/0\.10\.0/);
+    expect(runPhase(step, "apply", bin, {}).status).toBe(0);
+    expect(runPhase(step, "check", bin, {}).status).toBe(0);
+    expect(readdirSync(roots[0]!).sort()).toEqual([".download.x", "0.11.0"]);
+    expect(readdirSync(roots[1]!)).toEqual([]);
   });
 });
 
