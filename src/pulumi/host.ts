@@ -1,0 +1,90 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { Step } from "../host/step.js";
+import { ConcernComponent, type StepResources } from "./concern.js";
+import type { SshConnectionArgs } from "./connection.js";
+import type { RebootOptions } from "./reboot.js";
+import type { SecretInputs } from "./stepCommand.js";
+
+export interface HostResourcesArgs {
+  /** The plan (planSteps), in order: each concern's steps together, every `after` earlier. */
+  readonly steps: readonly Step[];
+  /** How every command reaches the workstation. */
+  readonly connection: SshConnectionArgs;
+  /** Values of the secrets the steps list, by name. */
+  readonly secrets?: SecretInputs;
+  /** Tuning of the reboot wait. */
+  readonly reboot?: RebootOptions;
+  /** Options for every component (a parent, a provider...). */
+  readonly opts?: pulumi.ComponentResourceOptions;
+}
+
+export interface HostResources {
+  /** One component per concern that has steps, in plan order. */
+  readonly concerns: readonly ConcernComponent[];
+  /** Every step's resources, in plan order. */
+  readonly steps: readonly StepResources[];
+}
+
+/**
+ * Registers the plan: one Concern component per concern, the concerns in plan order and each
+ * step after the one before it. Registers nothing when the plan is not well formed (a concern
+ * whose steps are not together, an `after` that is not an earlier step, a secret not given, a
+ * resource name used twice): everything is checked before the first resource.
+ */
+export function hostResources(args: HostResourcesArgs): HostResources {
+  const groups = groupByConcern(args.steps);
+  checkPlan(args.steps, args.secrets ?? {});
+  const concerns: ConcernComponent[] = [];
+  const gates = new Map<string, pulumi.Resource>();
+  let previous: pulumi.Resource | undefined;
+  for (const [name, steps] of groups) {
+    const c = new ConcernComponent(
+      name,
+      {
+        steps,
+        connection: args.connection,
+        ...(args.secrets ? { secrets: args.secrets } : {}),
+        earlier: new Map(gates),
+        ...(previous ? { previous } : {}),
+        ...(args.reboot ? { reboot: args.reboot } : {}),
+      },
+      args.opts,
+    );
+    for (const s of c.steps) gates.set(s.step.id, s.gate);
+    previous = c.last ?? previous;
+    concerns.push(c);
+  }
+  return { concerns, steps: concerns.flatMap((c) => c.steps) };
+}
+
+/** The plan's concerns in order, each with its steps; a concern's steps must be contiguous. */
+export function groupByConcern(steps: readonly Step[]): [string, Step[]][] {
+  const groups: [string, Step[]][] = [];
+  for (const s of steps) {
+    const last = groups[groups.length - 1];
+    if (last && last[0] === s.concern) last[1].push(s);
+    else if (groups.some(([n]) => n === s.concern)) throw new Error(`plan: the steps of concern ${s.concern} are not together (${s.id} comes after another concern's steps)`);
+    else groups.push([s.concern, [s]]);
+  }
+  return groups;
+}
+
+/** Resource names are unique, every `after` is earlier, every secret is given. */
+function checkPlan(steps: readonly Step[], secrets: SecretInputs): void {
+  const names = new Set<string>();
+  const ids = new Set<string>();
+  const claim = (n: string, what: string) => {
+    if (names.has(n)) throw new Error(`plan: resource name ${n} (${what}) is used twice`);
+    names.add(n);
+  };
+  for (const s of steps) {
+    for (const dep of s.after) if (!ids.has(dep)) throw new Error(`plan: step ${s.id} runs after ${dep}, which is not an earlier step`);
+    claim(s.id, `step ${s.id}`);
+    ids.add(s.id);
+    if (s.reboot === "if-needed") {
+      claim(`${s.id}-reboot-down`, `reboot wait of ${s.id}`);
+      claim(`${s.id}-reboot-up`, `reboot wait of ${s.id}`);
+    }
+    for (const name of s.secrets) if (secrets[name] === undefined) throw new Error(`plan: step ${s.id} needs secret ${name}, which was not given`);
+  }
+}
