@@ -1,0 +1,93 @@
+import { isAbsolute, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as pulumi from "@pulumi/pulumi";
+import { checkProfileFile, type CheckReport } from "../../src/budget/check.js";
+import { formatReport } from "../../src/budget/format.js";
+import { CONCERNS, planSteps, type Concern } from "../../src/host/plan.js";
+import type { Step } from "../../src/host/step.js";
+import type { Profile } from "../../src/profile/schema/profile.js";
+import { hostResources, type HostResources } from "../../src/pulumi/host.js";
+import type { RebootOptions } from "../../src/pulumi/reboot.js";
+import { checkWorkstationConfig, NAMESPACE, runError, secretConfigError, type WorkstationConfig } from "./config.js";
+
+/** The repository root (where Pulumi.yaml is): profile paths in the config start here. */
+export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+export interface BuildOptions {
+  /** The concerns to plan with; default CONCERNS (tests pass small fakes). */
+  readonly concerns?: readonly Concern[];
+  /** Where a relative profile path starts; default the repository root. */
+  readonly rootDir?: string;
+  /** Tuning of the reboot wait. */
+  readonly reboot?: RebootOptions;
+  /** Where a secret the plan needs comes from when `config.secrets` lacks it; default the stack's `aiws:<name>`. */
+  readonly readSecret?: (name: string) => pulumi.Input<string> | undefined;
+}
+
+/** What the program registered, for the entry point and for tests and the e2e harness. */
+export interface Workstation {
+  /** The budget check's verdict on the profile (always `ok` here: anything else stopped the program). */
+  readonly report: CheckReport;
+  readonly profile: Profile;
+  /** The plan, in order. */
+  readonly steps: readonly Step[];
+  /** The components and commands, in plan order. */
+  readonly resources: HostResources;
+  /** The stack's outputs. */
+  readonly outputs: { readonly profile: string; readonly host: string; readonly user: string; readonly steps: readonly string[] };
+}
+
+/**
+ * The whole program: config -> profile -> budgets -> plan -> resources. The profile is loaded
+ * and budgeted, the plan built and every secret it needs found BEFORE the first resource is
+ * registered; an invalid or refused profile, a wrong config key or a missing secret stops it
+ * with one pulumi.RunError (the check report, or the key and its fix) and registers nothing.
+ */
+export function buildWorkstation(config: WorkstationConfig, options: BuildOptions = {}): Workstation {
+  const c = checkWorkstationConfig(config);
+  const root = options.rootDir ?? REPO_ROOT;
+  const file = isAbsolute(c.profile) ? c.profile : resolve(root, c.profile);
+  const report = checkProfileFile(file);
+  if (report.status !== "ok" || !report.profile) {
+    const shown = relative(root, file).startsWith("..") ? file : relative(root, file);
+    const why = report.status === "refused" ? "is refused by its budgets" : "is not a valid profile";
+    throw runError(`aiws:profile ${shown} ${why}; nothing was changed on ${c.host}.\n${formatReport(report)}`);
+  }
+  const profile = report.profile;
+  const steps = planSteps(profile, options.concerns ?? CONCERNS);
+  const secrets = findSecrets(steps, c, options.readSecret ?? defaultReadSecret);
+  const resources = hostResources({
+    steps,
+    connection: { host: c.host, port: c.port, user: c.user, privateKey: c.sshPrivateKey, ...(c.hostKey ? { hostKey: c.hostKey } : {}) },
+    secrets,
+    ...(options.reboot ? { reboot: options.reboot } : {}),
+  });
+  return {
+    report,
+    profile,
+    steps,
+    resources,
+    outputs: { profile: profile.name, host: c.host, user: c.user, steps: steps.map((s) => s.id) },
+  };
+}
+
+/** Every secret a step lists, from the config object or the stack; a missing one stops the program. */
+function findSecrets(
+  steps: readonly Step[],
+  c: WorkstationConfig,
+  read: (name: string) => pulumi.Input<string> | undefined,
+): Record<string, pulumi.Input<string>> {
+  const users = new Map<string, string[]>();
+  for (const s of steps) for (const name of s.secrets) users.set(name, [...(users.get(name) ?? []), s.id]);
+  const out: Record<string, pulumi.Input<string>> = {};
+  for (const [name, ids] of users) {
+    const v = c.secrets?.[name] ?? read(name);
+    if (v === undefined) throw secretConfigError(name, ids);
+    out[name] = pulumi.secret(v);
+  }
+  return out;
+}
+
+function defaultReadSecret(name: string): pulumi.Output<string> | undefined {
+  return new pulumi.Config(NAMESPACE).getSecret(name);
+}
