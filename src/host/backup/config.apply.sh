@@ -1,0 +1,1 @@
+aiws_files_install

@@ -1,0 +1,5 @@
+problem=$(aiws_files_problem)
+if [ -n "$problem" ]; then
+  echo "$problem"
+  exit 1
+fi

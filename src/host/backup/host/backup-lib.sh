@@ -1,0 +1,94 @@
+# shellcheck shell=bash
+# aiws backup library (installed as /usr/local/lib/aiws/backup-lib.sh by the backup-units step).
+# The status file any tool can read, and what the units share. Paths may be moved with
+# AIWS_ETC / AIWS_STATE / AIWS_RESTIC (tests do); the units use the defaults.
+
+# shellcheck disable=SC2034 # the scripts that source this library use these
+AIWS_ETC=${AIWS_ETC:-/etc/aiws}
+AIWS_STATE=${AIWS_STATE:-/var/lib/aiws}
+AIWS_RESTIC=${AIWS_RESTIC:-/usr/local/sbin/aiws-restic}
+AIWS_BACKUP_CONF=$AIWS_ETC/restic/backup.conf
+AIWS_STATUS=$AIWS_STATE/backup-status.json
+AIWS_STATUS_DIR=$AIWS_STATE/backup-status.d
+AIWS_CANARY=$AIWS_STATE/backup-canary
+AIWS_RUN_LOCK=${AIWS_RUN_LOCK:-/run/lock/aiws-backup.lock}
+
+aiws_now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
+
+# A JSON string for $1: quotes, backslashes and control characters escaped or dropped.
+aiws_json_string() {
+  local s=$1
+  s=${s//\\/\\\\}
+  s=${s//\"/\\\"}
+  s=${s//$'\n'/\\n}
+  s=${s//$'\r'/\\r}
+  s=${s//$'\t'/\\t}
+  s=$(printf '%s' "$s" | tr -d '\000-\010\013\014\016-\037\177')
+  printf '"%s"' "$s"
+}
+
+# The configuration the backup-config step wrote (REPOSITORY, KEEP_*, CHECK_SUBSET, ...).
+aiws_load_conf() {
+  # shellcheck source=/dev/null
+  . "$AIWS_BACKUP_CONF"
+}
+
+# One run at a time: backup, check and restore drill take this lock (waiting for each other).
+aiws_take_run_lock() {
+  mkdir -p "$(dirname "$AIWS_RUN_LOCK")"
+  exec 9>"$AIWS_RUN_LOCK"
+  flock 9
+}
+
+# Writes one part of the status (backup, check, snapshots, failure, drill) and rebuilds the file.
+aiws_status_set() { # name json
+  mkdir -p "$AIWS_STATUS_DIR"
+  (
+    flock 8
+    printf '%s\n' "$2" >"$AIWS_STATUS_DIR/$1.json.tmp"
+    mv -f "$AIWS_STATUS_DIR/$1.json.tmp" "$AIWS_STATUS_DIR/$1.json"
+    aiws_status_compose >"$AIWS_STATUS.tmp"
+    chmod 644 "$AIWS_STATUS.tmp"
+    mv -f "$AIWS_STATUS.tmp" "$AIWS_STATUS"
+  ) 8>"$AIWS_STATUS_DIR/.lock"
+}
+
+aiws_status_part() { # name: its JSON, or null
+  if [ -s "$AIWS_STATUS_DIR/$1.json" ]; then tr -d '\n' <"$AIWS_STATUS_DIR/$1.json"; else printf 'null'; fi
+}
+
+# The whole status as one JSON object (src/host/backup/status.ts reads it).
+aiws_status_compose() {
+  local repo=null
+  if [ -r "$AIWS_BACKUP_CONF" ]; then repo=$(REPOSITORY="" && aiws_load_conf && aiws_json_string "$REPOSITORY"); fi
+  printf '{"version":1,"updated":%s,"repository":%s,"lastBackup":%s,"lastCheck":%s,"snapshotCount":%s,"lastFailure":%s,"lastRestoreDrill":%s}\n' \
+    "$(aiws_json_string "$(aiws_now)")" "$repo" \
+    "$(aiws_status_part backup)" "$(aiws_status_part check)" "$(aiws_status_part snapshots)" \
+    "$(aiws_status_part failure)" "$(aiws_status_part drill)"
+}
+
+# Records a failure. unit, result (exit-code, timeout, ...), exit status, message.
+aiws_record_failure() {
+  aiws_status_set failure "{\"time\":$(aiws_json_string "$(aiws_now)"),\"unit\":$(aiws_json_string "$1"),\"result\":$(aiws_json_string "$2"),\"exitStatus\":$(aiws_json_string "$3"),\"message\":$(aiws_json_string "$4")}"
+}
+
+# On a script's failure: under systemd, leave the message for the OnFailure unit (which
+# records it with the unit's result); run by hand, record it here.
+aiws_report_error() { # unit exit-status message
+  if [ -n "${INVOCATION_ID:-}" ]; then
+    mkdir -p "$AIWS_STATUS_DIR"
+    printf '%s\n' "$3" >"$AIWS_STATUS_DIR/error-$INVOCATION_ID.txt"
+  else
+    aiws_record_failure "$1" exit-code "$2" "$3"
+  fi
+  echo "$1: $3" >&2
+}
+
+# Counts the snapshots aiws made and records the number (and prints the newest snapshot's id).
+aiws_count_snapshots() {
+  local json ids
+  json=$("$AIWS_RESTIC" snapshots --json --tag aiws </dev/null)
+  ids=$(printf '%s' "$json" | grep -o '"id":"[0-9a-f]\{64\}"' | cut -d'"' -f4 || true)
+  aiws_status_set snapshots "$(printf '%s\n' "$ids" | sed '/^$/d' | wc -l)"
+  printf '%s\n' "$ids" | sed '/^$/d' | tail -n1
+}

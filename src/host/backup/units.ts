@@ -1,0 +1,89 @@
+import type { BackupConfig } from "../../profile/schema/backup.js";
+import { CRED_DIR, LIB_DIR } from "./paths.js";
+
+/** The systemd units the backup-units step installs (name -> text). */
+export function backupUnits(b: BackupConfig): Record<string, string> {
+  return {
+    "aiws-backup.service": service({
+      description: "aiws: back up this workstation to the NAS (restic over SFTP)",
+      exec: `${LIB_DIR}/backup-run`,
+    }),
+    "aiws-backup.timer": timer({
+      description: `aiws: back up to the NAS (${b.schedule})`,
+      onCalendar: b.schedule,
+      delay: b.randomizedDelay,
+    }),
+    "aiws-backup-check.service": service({
+      description: `aiws: verify the backup repository (restic check, ${b.checkSubset} of the data)`,
+      exec: `${LIB_DIR}/backup-check`,
+    }),
+    "aiws-backup-check.timer": timer({
+      description: `aiws: verify the backup repository (${b.checkSchedule})`,
+      onCalendar: b.checkSchedule,
+      delay: "1h",
+    }),
+    "aiws-backup-failure@.service": [
+      HEADER,
+      "# OnFailure= of the backup units starts it with the failed unit's name as the instance.",
+      "[Unit]",
+      "Description=aiws: record the failure of %i in the backup status",
+      "",
+      "[Service]",
+      "Type=oneshot",
+      `ExecStart=${LIB_DIR}/backup-failed %i`,
+      "",
+    ].join("\n"),
+  };
+}
+
+/** systemd expands %-specifiers in most settings: a literal % is written %%. */
+export function unitText(value: string): string {
+  return value.replaceAll("%", "%%");
+}
+
+const HEADER = "# Written by aiws (the backup-units step): pulumi up rewrites it, pulumi destroy removes it.";
+
+export const BACKUP_TIMERS = ["aiws-backup.timer", "aiws-backup-check.timer"];
+
+function service(u: { description: string; exec: string }): string {
+  return [
+    HEADER,
+    "[Unit]",
+    `Description=${unitText(u.description)}`,
+    "Wants=network-online.target",
+    "After=network-online.target",
+    "# A failure (the NAS unreachable, a wrong password, a damaged repository) is recorded where aiws-backup-status reads it.",
+    "OnFailure=aiws-backup-failure@%n.service",
+    "",
+    "[Service]",
+    "Type=oneshot",
+    `ExecStart=${u.exec}`,
+    "# restic reads everything it backs up, so it runs as root; the password stays in its 0600 file.",
+    "Nice=19",
+    "IOSchedulingClass=idle",
+    "PrivateTmp=yes",
+    "NoNewPrivileges=yes",
+    "ProtectSystem=full",
+    "# ssh records the NAS host key there on first use (accept-new).",
+    `ReadWritePaths=-${CRED_DIR}`,
+    "",
+  ].join("\n");
+}
+
+function timer(t: { description: string; onCalendar: string; delay: string }): string {
+  return [
+    HEADER,
+    "[Unit]",
+    `Description=${unitText(t.description)}`,
+    "",
+    "[Timer]",
+    `OnCalendar=${t.onCalendar}`,
+    "# A run missed while the machine was off happens at the next boot.",
+    "Persistent=true",
+    `RandomizedDelaySec=${t.delay}`,
+    "",
+    "[Install]",
+    "WantedBy=timers.target",
+    "",
+  ].join("\n");
+}
