@@ -4,6 +4,8 @@ import { baseConcern, dataLayoutConcern } from "./base/index.js";
 import { nvidiaConcern } from "./nvidia/index.js";
 import { cudaConcern } from "./cuda/index.js";
 import { gpuPowerConcern } from "./power/index.js";
+import { storageConcern } from "./storage/index.js";
+import { backupConcern } from "./backup/index.js";
 import { inferenceConcern } from "./inference/index.js";
 
 /**
@@ -22,7 +24,9 @@ export const CONCERNS: readonly Concern[] = [
   nvidiaConcern,
   cudaConcern,
   gpuPowerConcern,
-  // storage goes here, before data-layout: data-layout runs after its storage-mounted step.
+  // before data-layout: data-layout runs after storage's storage-mounted step.
+  storageConcern,
+  backupConcern,
   dataLayoutConcern,
   // Keep last: models are served once the driver, CUDA and the data volume are in place.
   inferenceConcern,
