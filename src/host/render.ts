@@ -33,6 +33,12 @@ export interface RenderOptions {
    * directory). The Pulumi driver schedules the reboot here; drift and e2e leave it out.
    */
   readonly onRebootRequired?: string;
+  /**
+   * One line rendered as a comment near the top: changes the script, and so the Pulumi input,
+   * without changing what it does. The Pulumi program puts a repair request's stamp here
+   * (`aiws:repair`, see src/drift/repair.ts) so that Pulumi runs the step again.
+   */
+  readonly stamp?: string;
 }
 
 /** Names a shell variable from `step.vars` may have. */
@@ -57,6 +63,7 @@ export function renderScript(
   const lines: string[] = [
     "#!/usr/bin/env bash",
     `# aiws step ${id} (${phase}): ${oneLine(step.title)}`,
+    ...(opts.stamp !== undefined ? [`# aiws: run again on request ${oneLine(opts.stamp)}`] : []),
     "# Rendered by src/host/render.ts: read whole, then run (see aiws_main at the end).",
     "aiws_main() {",
     "set -euo pipefail",

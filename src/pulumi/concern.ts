@@ -26,6 +26,11 @@ export interface ConcernArgs {
   readonly previous?: pulumi.Resource;
   /** Tuning of the reboot wait (see reboot.ts). */
   readonly reboot?: RebootOptions;
+  /**
+   * Stamps of requests to run steps again, by step id (`aiws:repair`): rendered into the
+   * step's converge script, so a new stamp is a changed input and Pulumi runs the step.
+   */
+  readonly stamps?: ReadonlyMap<string, string>;
 }
 
 /** One step as registered: its command and what later steps wait for. */
@@ -80,10 +85,14 @@ export class ConcernComponent extends pulumi.ComponentResource {
       dependsOn.add(gate);
     }
     const reboots = step.reboot === "if-needed";
+    const stamp = args.stamps?.get(step.id);
     const sc = stepCommand(step, {
       connection: args.connection,
       ...(args.secrets ? { secrets: args.secrets } : {}),
-      ...(reboots ? { render: { onRebootRequired: scheduleRebootSnippet(step) } } : {}),
+      render: {
+        ...(reboots ? { onRebootRequired: scheduleRebootSnippet(step) } : {}),
+        ...(stamp !== undefined ? { stamp } : {}),
+      },
     });
     const cmd = new command.remote.Command(step.id, sc.args, { ...sc.opts, parent: this, dependsOn: [...dependsOn] });
     if (!reboots) return { step, command: cmd, gate: cmd };

@@ -14,6 +14,8 @@ export interface HostResourcesArgs {
   readonly secrets?: SecretInputs;
   /** Tuning of the reboot wait. */
   readonly reboot?: RebootOptions;
+  /** Stamps of requests to run steps again, by step id (`aiws:repair`). */
+  readonly stamps?: ReadonlyMap<string, string>;
   /** Options for every component (a parent, a provider...). */
   readonly opts?: pulumi.ComponentResourceOptions;
 }
@@ -47,6 +49,7 @@ export function hostResources(args: HostResourcesArgs): HostResources {
         earlier: new Map(gates),
         ...(previous ? { previous } : {}),
         ...(args.reboot ? { reboot: args.reboot } : {}),
+        ...(args.stamps ? { stamps: args.stamps } : {}),
       },
       args.opts,
     );

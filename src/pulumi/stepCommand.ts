@@ -37,7 +37,7 @@ export interface StepCommandArgs {
   readonly connection: SshConnectionArgs;
   /** Values of the secrets the step lists; every one it lists must be here. */
   readonly secrets?: SecretInputs;
-  /** Passed to renderScript (the reboot step's scheduling snippet). */
+  /** Passed to renderScript (the reboot step's scheduling snippet, a repair request's stamp). */
   readonly render?: RenderOptions;
   /** Dial settings for this command (the reboot wait dials for longer). */
   readonly dial?: DialSettings;

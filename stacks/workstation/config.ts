@@ -14,6 +14,11 @@ export interface WorkstationConfig {
   readonly sshPrivateKey: pulumi.Input<string>;
   /** The host's public key, `ssh-ed25519 AAAA...`; absent: the host key is not checked. */
   readonly hostKey?: string;
+  /**
+   * A request to run steps again, `id,id@stamp` (`aiws:repair`, written by the repair command
+   * the drift check prints): each named step's script carries the stamp, so Pulumi runs it.
+   */
+  readonly repair?: string;
   /** Values of the secrets the plan's steps list, by name; absent ones are read from `aiws:<name>`. */
   readonly secrets?: Readonly<Record<string, pulumi.Input<string>>>;
 }
@@ -28,6 +33,10 @@ const KEYS = {
   user: { what: "the SSH login user (root, or a user with passwordless sudo)", set: "pulumi config set aiws:user aiws" },
   port: { what: "the SSH port, a whole number from 1 to 65535", set: "pulumi config set aiws:port 22" },
   sshPrivateKey: { what: "the SSH private key, stored as a secret", set: "pulumi config set --secret aiws:sshPrivateKey < ~/.ssh/id_ed25519" },
+  repair: {
+    what: "a request to run steps again, `step-id,step-id@stamp`, as the drift check's repair command writes it",
+    set: "pulumi config rm aiws:repair (or run the repair command the drift check prints)",
+  },
   hostKey: {
     what: "the workstation's SSH host key, `ssh-ed25519 AAAA...`",
     set: "pulumi config set aiws:hostKey \"$(ssh-keyscan -t ed25519 HOST 2>/dev/null | cut -d' ' -f2-)\"",
@@ -62,6 +71,7 @@ export function secretConfigError(name: string, stepIds: readonly string[]): pul
 
 const USER = /^[a-z_][a-z0-9_-]*\$?$/;
 const HOST = /^[A-Za-z0-9.:%_-]+$/;
+const REPAIR = /^[a-z0-9][a-z0-9-]*(,[a-z0-9][a-z0-9-]*)*@[A-Za-z0-9.:+-]+$/;
 const HOST_KEY = /^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+=*( .*)?$/;
 
 /**
@@ -78,6 +88,7 @@ export function readWorkstationConfig(cfg: pulumi.Config = new pulumi.Config(NAM
   // Read as text to check its shape now, before any resource exists; wrapped as a secret at once.
   const key = cfg.get("sshPrivateKey");
   const hostKey = str("hostKey");
+  const repair = str("repair");
   const checked = checkWorkstationConfig({
     profile: str("profile") ?? "",
     host: str("host") ?? "",
@@ -85,6 +96,7 @@ export function readWorkstationConfig(cfg: pulumi.Config = new pulumi.Config(NAM
     port: Number(portText),
     sshPrivateKey: key ?? "",
     ...(hostKey ? { hostKey } : {}),
+    ...(repair ? { repair } : {}),
   });
   return { ...checked, sshPrivateKey: pulumi.secret(key ?? "") };
 }
@@ -104,6 +116,7 @@ export function checkWorkstationConfig(c: WorkstationConfig): WorkstationConfig 
     }
   }
   if (c.hostKey !== undefined && !HOST_KEY.test(c.hostKey)) throw configError("hostKey", "is not an SSH public key line");
+  if (c.repair !== undefined && !REPAIR.test(c.repair)) throw configError("repair", `is ${JSON.stringify(c.repair)}`);
   return c;
 }
 

@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
 import { checkProfileFile, type CheckReport } from "../../src/budget/check.js";
 import { formatReport } from "../../src/budget/format.js";
+import { parseRepair } from "../../src/drift/repair.js";
 import { CONCERNS, planSteps, type Concern } from "../../src/host/plan.js";
 import type { Step } from "../../src/host/step.js";
 import type { Profile } from "../../src/profile/schema/profile.js";
@@ -56,10 +57,12 @@ export function buildWorkstation(config: WorkstationConfig, options: BuildOption
   const profile = report.profile;
   const steps = planSteps(profile, options.concerns ?? CONCERNS);
   const secrets = findSecrets(steps, c, options.readSecret ?? defaultReadSecret);
+  const stamps = repairStamps(steps, c.repair);
   const resources = hostResources({
     steps,
     connection: { host: c.host, port: c.port, user: c.user, privateKey: c.sshPrivateKey, ...(c.hostKey ? { hostKey: c.hostKey } : {}) },
     secrets,
+    stamps,
     ...(options.reboot ? { reboot: options.reboot } : {}),
   });
   return {
@@ -86,6 +89,18 @@ function findSecrets(
     out[name] = pulumi.secret(v);
   }
   return out;
+}
+
+/**
+ * `aiws:repair` ("id,id@stamp", src/drift/repair.ts): the stamp for each named step. A step
+ * the plan no longer has is skipped with a warning (the request may predate a profile switch).
+ */
+function repairStamps(steps: readonly Step[], repair: string | undefined): Map<string, string> {
+  const { ids, stamp } = parseRepair(repair);
+  const known = new Set(steps.map((s) => s.id));
+  const unknown = [...ids].filter((id) => !known.has(id));
+  if (unknown.length > 0) void pulumi.log.warn(`aiws:repair names ${unknown.join(", ")}, not in this plan: skipped (pulumi config rm aiws:repair clears the request)`);
+  return new Map([...ids].filter((id) => known.has(id)).map((id) => [id, stamp]));
 }
 
 function defaultReadSecret(name: string): pulumi.Output<string> | undefined {

@@ -46,12 +46,13 @@ describe("Pulumi.yaml", () => {
   });
 
   it("declares every key the program reads, each with a description; the key is secret; user and port default", () => {
-    expect(Object.keys(project.config).sort()).toEqual(["host", "hostKey", "port", "profile", "sshPrivateKey", "user"]);
+    expect(Object.keys(project.config).sort()).toEqual(["host", "hostKey", "port", "profile", "repair", "sshPrivateKey", "user"]);
     for (const [k, v] of Object.entries(project.config)) expect(v.description, k).toMatch(/\w{3,}/);
     expect(project.config.sshPrivateKey!.secret).toBe(true);
     expect(project.config.user!.default).toBe("root");
     expect(project.config.port).toMatchObject({ type: "integer", default: 22 });
     expect(project.config.hostKey!.default).toBe("");
+    expect(project.config.repair!.default).toBe("");
   });
 
   it("the example stack names a shipped profile and holds no key material", () => {

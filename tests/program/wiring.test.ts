@@ -24,9 +24,9 @@ const profile = loadProfile("profiles/base.yaml").profile;
 const plan = planSteps(profile, FAKE_CONCERNS);
 const byId = new Map(plan.map((s) => [s.id, s]));
 
-async function build(user = "aiws") {
+async function build(user = "aiws", repair?: string) {
   const ws = program.buildWorkstation(
-    { profile: "profiles/base.yaml", host: "ws.lan", user, port: 2222, sshPrivateKey: TEST_KEY, secrets: { resticPassword: SECRET } },
+    { profile: "profiles/base.yaml", host: "ws.lan", user, port: 2222, sshPrivateKey: TEST_KEY, secrets: { resticPassword: SECRET }, ...(repair ? { repair } : {}) },
     { concerns: FAKE_CONCERNS },
   );
   // Every registration this scenario caused has reached the mock once each resource's URN and stdout resolve.
@@ -218,6 +218,31 @@ describe("the reboot wait", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("a repair request (aiws:repair)", () => {
+  it("changes the scripts of the named steps only, so Pulumi runs exactly those again", async () => {
+    await build();
+    const before = new Map(registered.map((r) => [r.name, JSON.stringify(r.inputs.stdin)]));
+    reset();
+    await build("aiws", "base-packages,backup-restic,gone-step@20261127T101500Z");
+    const changed = registered.filter((r) => JSON.stringify(r.inputs.stdin) !== before.get(r.name)).map((r) => r.name);
+    expect(changed.sort()).toEqual(["backup-restic", "base-packages"]);
+    expect(unwrap(named("base-packages").inputs.stdin)).toContain("# aiws: run again on request 20261127T101500Z\n");
+    // The same request again changes nothing more.
+    const first = JSON.stringify(named("base-packages").inputs.stdin);
+    reset();
+    await build("aiws", "base-packages,backup-restic,gone-step@20261127T101500Z");
+    expect(JSON.stringify(named("base-packages").inputs.stdin)).toBe(first);
+  });
+
+  it("a malformed request stops the program with the key and the fix", async () => {
+    const { RunError } = await import("@pulumi/pulumi");
+    const f = () => program.buildWorkstation({ profile: "profiles/base.yaml", host: "ws.lan", user: "root", port: 22, sshPrivateKey: TEST_KEY, repair: "base; rm -rf /@x" }, { concerns: FAKE_CONCERNS });
+    expect(f).toThrow(RunError);
+    expect(f).toThrow(/^aiws:repair is "base; rm -rf \/@x": .*pulumi config rm aiws:repair/);
+    expect(registered).toHaveLength(0);
   });
 });
 

@@ -261,6 +261,16 @@ describe("converge", () => {
     expect(existsSync(join(state, "scheduled"))).toBe(true);
   });
 
+  it("a stamp only adds a comment: the script changes, what it does does not", () => {
+    writeFileSync(join(state, "ok"), "");
+    const plain = renderScript(counting(), "converge");
+    const stamped = renderScript(counting(), "converge", undefined, { stamp: "20261127T101500Z" });
+    expect(stamped).not.toBe(plain);
+    expect(stamped.replace("# aiws: run again on request 20261127T101500Z\n", "")).toBe(plain);
+    expect(run(stamped).stdout).toBe("aiws: demo-step: in sync\n");
+    expect(shellcheck(stamped)).toBe("");
+  });
+
   it("phases cannot read the rest of the script from stdin", () => {
     const r = run(renderScript(counting({ apply: 'cat >/dev/null\necho x >> "$STATE/applies"\ntouch "$STATE/ok"' }), "converge"));
     expect(r.code).toBe(0);
