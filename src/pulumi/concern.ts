@@ -35,10 +35,13 @@ export interface ConcernArgs {
 
 /** One step as registered: its command and what later steps wait for. */
 export interface StepResources {
+  /** The step, as planned. */
   readonly step: Step;
+  /** The remote.Command that converges it (named by the step id). */
   readonly command: command.remote.Command;
-  /** The local sleep and the wait-for-host command, for a step that may reboot the host. */
+  /** For a step that may reboot the host: the local sleep that lets it go down (`<id>-reboot-down`). */
   readonly rebootDown?: command.local.Command;
+  /** For a step that may reboot the host: the wait for the new boot and the step's check (`<id>-reboot-up`). */
   readonly rebootUp?: command.remote.Command;
   /** What later steps depend on: `rebootUp` when there is one, else `command`. */
   readonly gate: pulumi.Resource;
