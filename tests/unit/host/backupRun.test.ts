@@ -178,6 +178,70 @@ describe.skipIf(!hasRestic)("the backup on a host, with restic", () => {
   });
 });
 
+describe.skipIf(!hasRestic)("npm run restore-drill", () => {
+  const repoRoot = join(import.meta.dirname, "../../..");
+  /** The CLI, with an ssh stand-in that runs the script here, the installed drill being the repository's. */
+  function cli(args: string[], env: Record<string, string>) {
+    const bin = mkdtempSync(join(tmpdir(), "aiws-ssh-"));
+    writeFileSync(
+      join(bin, "ssh"),
+      `#!/usr/bin/env bash
+for a; do last=$a; done
+case " $* " in *" -O exit "*) exit 0 ;; esac
+[ -z "\${AIWS_FORCE_SSH_FAIL:-}" ] || { echo "ssh: connect to host ws.lan port 22: Connection refused" >&2; exit 255; }
+[ "$last" = "bash -s" ] || [ "$last" = "sudo -n bash -s" ] || { echo "ssh: connect to host: Connection refused" >&2; exit 255; }
+sed "s#/usr/local/sbin/aiws-restore-drill#\${AIWS_LIB}/aiws-restore-drill#g" | bash -s
+`,
+      { mode: 0o755 },
+    );
+    const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/restore-drill.ts", ...args], {
+      cwd: repoRoot,
+      encoding: "utf8",
+      env: { ...process.env, ...env, PATH: `${bin}:${process.env.PATH ?? ""}` },
+      timeout: 120_000,
+    });
+    return { code: r.status, out: `${r.stdout}${r.stderr}` };
+  }
+
+  it("runs the drill on the host and passes its verdict on as the exit code", () => {
+    const s = sandbox();
+    expect(s.run("backup-run").code).toBe(0);
+    const ok = cli(["--host", "ws.lan", "--user", "root", "--sample", "3"], s.env);
+    expect(ok.out).toContain("restore drill on root@ws.lan");
+    expect(ok.out).toMatch(/restore drill passed: snapshot [0-9a-f]{8}: canary and 3 files restored/);
+    expect(ok.code).toBe(0);
+    writeFileSync(join(s.env.AIWS_STATE, "backup-canary.sha256"), "0".repeat(64) + "  backup-canary\n");
+    expect(s.run("backup-run").code).toBe(0); // a fresh canary and hash: still consistent
+    const canary = join(s.env.AIWS_STATE, "backup-canary");
+    // A snapshot whose canary does not match its hash: the drill must fail.
+    writeFileSync(`${canary}.sha256`, "0".repeat(64) + "  backup-canary\n");
+    execFileSync("restic", ["backup", "-q", "--tag", "aiws", `${canary}`, `${canary}.sha256`, "-r", join(s.root, "repo")], {
+      env: { ...process.env, RESTIC_PASSWORD_FILE: join(s.root, "etc/aiws/restic/password") },
+    });
+    const bad = cli(["--host", "ws.lan", "--sample", "0"], s.env);
+    expect(bad.out).toContain(`MISMATCH  ${canary} (canary: sha256 differs from the one written with it)`);
+    expect(bad.out).toContain("restore-drill: FAILED on root@ws.lan (exit 1)");
+    expect(bad.code).toBe(1);
+  });
+
+  it("says why it could not run: bad arguments, an unreachable host", () => {
+    const s = sandbox();
+    const usage = cli(["--sample", "many"], s.env);
+    expect(usage.code).toBe(2);
+    expect(usage.out).toContain("restore-drill: --sample many: give a number of files from 0 to 10000");
+    const none = cli([], s.env);
+    expect(none.code).toBe(2);
+    expect(none.out).toContain("usage: npm run restore-drill --");
+    const unreachable = cli(["--host", "ws.lan", "--user", "aiws"], { ...s.env, AIWS_FORCE_SSH_FAIL: "1" });
+    expect(unreachable.code).toBe(2);
+    expect(unreachable.out).toContain("restore-drill: cannot reach aiws@ws.lan over SSH: ssh: connect to host ws.lan port 22: Connection refused");
+    const empty = cli(["--host", "ws.lan", "--user", "aiws"], s.env);
+    expect(empty.code).toBe(1);
+    expect(empty.out).toContain("restore drill FAILED: the repository");
+    expect(empty.out).toContain("holds no aiws snapshot yet");
+  });
+});
+
 /** A step's phase run with its /etc, /usr and /var paths moved under ROOT. */
 function moved(step: Step, root: string): Step {
   const move = (v: string) => v.replace(/(^|[\s'])\/(etc|usr|var)\//g, `$1${root}/$2/`);

@@ -7,6 +7,7 @@ import { backupSteps, BACKUP_SECRETS } from "../../../src/host/backup/steps.js";
 import { backupUnits } from "../../../src/host/backup/units.js";
 import { configFiles, knownHostsLine, repositoryOf, requiredMounts, unitFiles } from "../../../src/host/backup/hostFiles.js";
 import { backupSh } from "../../../src/host/backup/sh.js";
+import { restoreDrillScript } from "../../../src/host/backup/drill.js";
 import { phaseFile, renderScript, secretFileVar } from "../../../src/host/render.js";
 import type { Step } from "../../../src/host/step.js";
 import { shellcheck, verifyUnits } from "../../helpers/lint.js";
@@ -162,6 +163,12 @@ describe("backup scripts", () => {
     expect(script).toContain("export AIWS_SECRET_BACKUP_PASSWORD_FILE=");
     expect(script).toContain("export AIWS_SECRET_NAS_SSH_KEY_FILE=");
     expect(renderScript(c, "remove")).not.toContain("correct horse");
+  });
+
+  it("the restore drill's remote script is shellcheck-clean and takes only a whole sample size", () => {
+    expect(shellcheck(restoreDrillScript())).toBe("");
+    expect(restoreDrillScript(25)).toContain("exec /usr/local/sbin/aiws-restore-drill 25 </dev/null");
+    expect(() => restoreDrillScript(2.5)).toThrow(/whole number/);
   });
 
   it("never puts the password in argv: restic reads RESTIC_PASSWORD_FILE", () => {
