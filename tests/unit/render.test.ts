@@ -169,11 +169,17 @@ describe("secrets", () => {
     expect(script).not.toContain("not-for-this-step");
   });
 
-  it("refuses to render check, apply or converge without a secret the step needs; remove needs none", () => {
-    for (const p of ["check", "apply", "converge"] as Phase[]) {
+  it("refuses to render apply or converge without a secret the step needs; remove needs none", () => {
+    for (const p of ["apply", "converge"] as Phase[]) {
       expect(() => renderScript(s, p)).toThrow(/needs secret apiToken/);
     }
     expect(renderScript(s, "remove")).not.toContain("AIWS_SECRET_API_TOKEN_FILE=");
+  });
+
+  it("renders a check without its secrets (the drift check never sends them) with the file variable empty", () => {
+    const script = renderScript({ ...s, check: 'echo "file=[${AIWS_SECRET_API_TOKEN_FILE}]"' }, "check");
+    expect(script).toContain("export AIWS_SECRET_API_TOKEN_FILE=''");
+    expect(run(script).stdout).toBe("file=[]\n");
   });
 });
 
