@@ -15,6 +15,8 @@ AIWS_NOTHING_CHANGED="safe mode: nothing was changed"
 aiws_safe_mode_reset() {
   AIWS_REFUSALS=()
   AIWS_WIPE_PATHS=()
+  AIWS_WIPE_NEEDED=()
+  AIWS_WIPEABLE=0
 }
 
 aiws_usage_noun() {
@@ -172,12 +174,23 @@ aiws_safe_mode_target() {
     local -a merged=("${wipe[@]}")
     for s in "${serials[@]}"; do aiws_in_list "$s" "${merged[@]}" || merged+=("$s"); done
     AIWS_REFUSALS+=("  to let aiws destroy what is on it, set in the profile: storage.wipe: $(aiws_yaml_list "${merged[@]}")")
+    AIWS_WIPEABLE=$((AIWS_WIPEABLE + 1))
+    for s in "${serials[@]}"; do
+      aiws_in_list "$s" "${wipe[@]}" || aiws_in_list "$s" "${AIWS_WIPE_NEEDED[@]}" || AIWS_WIPE_NEEDED+=("$s")
+    done
   fi
   return 0
 }
 
 # Prints the refusals and fails when there are any.
 aiws_safe_mode_report() {
+  local -a wipe=() all
+  if [ "$AIWS_WIPEABLE" -gt 1 ]; then
+    # Several drives refused for what is on them: one line that allows them all.
+    mapfile -t wipe < <(printf '%s\n' "${WIPE:-}" | sed '/^$/d')
+    all=("${wipe[@]}" "${AIWS_WIPE_NEEDED[@]}")
+    AIWS_REFUSALS+=("to let aiws destroy what is on all of them, set: storage.wipe: $(aiws_yaml_list "${all[@]}")")
+  fi
   if [ "${#AIWS_REFUSALS[@]}" -gt 0 ]; then
     printf '%s\n' "${AIWS_REFUSALS[@]}" "$AIWS_NOTHING_CHANGED"
     return 1

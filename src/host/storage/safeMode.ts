@@ -180,11 +180,21 @@ export function decideTarget(target: SafeModeTarget, probe: DriveProbe, wipeList
 export function safeModeDecision(inputs: readonly { target: SafeModeTarget; probe: DriveProbe }[], wipeList: readonly string[]): SafeModeDecision {
   const refusals: string[] = [];
   const wipe: string[] = [];
+  let wipeable = 0;
+  const needed: string[] = [];
   for (const { target, probe } of inputs) {
     const r = decideTarget(target, probe, wipeList);
     if (r === "wipe") wipe.push(target.path);
-    else if (r) refusals.push(...r);
+    else if (r) {
+      refusals.push(...r);
+      if (r.some((l) => l.includes("storage.wipe: "))) {
+        wipeable++;
+        needed.push(...target.serials.filter((x) => !wipeList.includes(x) && !needed.includes(x)));
+      }
+    }
   }
+  // Several drives refused for what is on them: one line that allows them all.
+  if (wipeable > 1) refusals.push(`to let aiws destroy what is on all of them, set: ${wipeLine(wipeList, needed)}`);
   if (refusals.length > 0) return { allowed: false, refusals, text: [...refusals, NOTHING_CHANGED].join("\n") };
   return { allowed: true, wipe };
 }

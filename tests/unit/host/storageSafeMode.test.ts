@@ -204,7 +204,11 @@ describe("safe mode on real lsblk/wipefs outputs", () => {
       expect(none.refusals.filter((l) => l.startsWith("refusing"))).toHaveLength(2);
       expect(none.text).toContain('storage.wipe: ["2402E8A20001"]');
       expect(none.text).toContain('storage.wipe: ["2402E8A20002"]');
+      expect(none.refusals.at(-1)).toBe('to let aiws destroy what is on all of them, set: storage.wipe: ["2402E8A20001", "2402E8A20002"]');
     }
+    const one = tsDecision(targets, ["2402E8A20002"]);
+    expect(one.allowed).toBe(false);
+    if (!one.allowed) expect(one.text).not.toContain("all of them");
     const all = tsDecision(targets, ["2402E8A20001", "2402E8A20002"]);
     expect(all).toEqual({ allowed: true, wipe: [M1, M2] });
   });
