@@ -290,6 +290,13 @@ describe.skipIf(!hasRestic || !isRoot)("the backup steps, converged into a scrat
     // OpenSSH wants the key's final newline; the stack value may have lost it.
     expect(readFileSync(`${root}/etc/aiws/restic/nas_key`, "utf8")).toBe(readFileSync(key, "utf8"));
 
+    // The drift check sends no secrets (empty file variables): it checks what it can without them.
+    const noSecrets = { AIWS_SECRET_BACKUP_PASSWORD_FILE: "", AIWS_SECRET_NAS_SSH_KEY_FILE: "" };
+    expect(runBash(phaseFile(step, "check"), { env: noSecrets })).toMatchObject({ code: 0, stdout: "" });
+    chmodSync(`${root}/etc/aiws/restic/nas_key`, 0o644);
+    expect(runBash(phaseFile(step, "check"), { env: noSecrets }).stdout).toContain(`${root}/etc/aiws/restic/nas_key is not 0600 root\n`);
+    chmodSync(`${root}/etc/aiws/restic/nas_key`, 0o600);
+
     writeFileSync(pw, "a new password");
     const drift = runBash(phaseFile(step, "check"), { env });
     expect(drift.stdout).toBe(`${root}/etc/aiws/restic/password does not hold the stack's backupPassword\n`);
