@@ -12,7 +12,7 @@ import { ensureImage } from "./image.js";
 import { ensureKeys } from "./keys.js";
 import { nasHostBackupDir, nasPid, nasPidFile, startNas } from "./nas.js";
 import { namespacePids, namespaces, networkDown, networkUp } from "./network.js";
-import { isAlive, sh, terminate, timed } from "./processes.js";
+import { cmdline, isAlive, sh, terminate, timed } from "./processes.js";
 import { nasKnownHostsLine, sshRun, writeSshFiles, type SshOptions, type SshResult } from "./ssh.js";
 import { clearState, readState, writeState, type LabState } from "./state.js";
 import { startVm, waitForSsh, type BootMode } from "./vm.js";
@@ -159,7 +159,8 @@ export async function labDown(opts: { keepRunDir?: boolean } = {}): Promise<void
   const state = readState();
   const pids = new Set(await namespacePids());
   const qemuPid = state?.guest.qemuPid;
-  if (qemuPid && isAlive(qemuPid)) pids.add(qemuPid);
+  // Only the lab's own qemu: a stale state file may name a pid the system has reused.
+  if (qemuPid && isAlive(qemuPid) && cmdline(qemuPid).includes("aiws-lab-workstation")) pids.add(qemuPid);
   const nasSshd = nasPid();
   if (nasSshd && isAlive(nasSshd) && (await sh({ nothrow: true })`ip netns identify ${nasSshd}`).stdout.trim() === net.nasNetns) {
     pids.add(nasSshd);

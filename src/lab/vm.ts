@@ -37,7 +37,8 @@ export function qemuArgs(image: GuestImage, boot: BootMode, disks: readonly LabD
     "-pidfile", paths.qemuPid,
     // cache=unsafe: the overlays are thrown away at `down`; host-side flushes only cost time.
     "-drive", `file=${rootOverlay},if=none,id=root,format=qcow2,cache=unsafe`,
-    "-device", "virtio-blk-pci,drive=root,bootindex=0",
+    // With -kernel, qemu's own boot ROM takes boot index 0.
+    "-device", boot === "disk" ? "virtio-blk-pci,drive=root,bootindex=0" : "virtio-blk-pci,drive=root",
     "-netdev", `tap,id=net0,ifname=${net.tap},script=no,downscript=no`,
     // romfile= : no iPXE option ROM (not installed, and the guest never boots from the network)
     "-device", `virtio-net-pci,netdev=net0,mac=${net.guestMac},romfile=`,
@@ -76,7 +77,8 @@ export function serialTail(lines = 30): string {
   if (!existsSync(paths.serialLog)) return "(no serial log)";
   // The console writes CR LF and escape sequences; keep the text readable.
   const text = readFileSync(paths.serialLog, "utf8").replace(/\r/g, "").replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
-  return text.split("\n").slice(-lines).join("\n");
+  const tail = text.split("\n").slice(-lines).join("\n");
+  return tail.trim() ? tail : "(the serial console is still empty: the firmware has not started the boot loader)";
 }
 
 /** The guest's boot id once SSH answers; fails with the serial console's tail on timeout. */
