@@ -1,10 +1,12 @@
 /**
  * `npm run switch -- --to profiles/NEW.yaml (--stack NAME | --host H --profile CURRENT.yaml)
- *   [--confirm-wipe SERIAL,...] [--json]`
+ *   [--confirm-wipe SERIAL,...] [--migrate [--discard-unbacked-up]]`
  * Shows side by side what changes, refuses a target that fails its budgets, and refuses a
  * destructive storage change unless the drives at risk are confirmed by serial and the host's
  * last backup succeeded and was checked recently. For a layout change it prints the whole
- * migration. When allowed, it sets the stack's profile and prints the preview to run.
+ * migration; with --migrate (and --stack) it runs it: back up, verify, rebuild through
+ * `pulumi up`, restore, verify again. When allowed, it sets the stack's profile and prints the
+ * preview to run.
  * Exit 0 switched (or nothing to do), 1 refused, 2 invalid input or host unreachable.
  */
 import { $ } from "zx";
@@ -19,15 +21,17 @@ import { diffProfiles } from "../src/switch/diff.js";
 import { gateSwitch, type BackupState } from "../src/switch/gate.js";
 import { formatSwitch } from "../src/switch/format.js";
 import { migrationPlan } from "../src/switch/migration.js";
+import { runMigration } from "../src/switch/migrate.js";
 import type { Profile } from "../src/profile/schema/profile.js";
 
-const USAGE = "usage: npm run switch -- --to profiles/NEW.yaml (--stack NAME | --host HOST --profile profiles/CURRENT.yaml [--user U] [--port N] [--identity KEY]) [--confirm-wipe SERIAL,...]";
+const USAGE = "usage: npm run switch -- --to profiles/NEW.yaml (--stack NAME | --host HOST --profile profiles/CURRENT.yaml [--user U] [--port N] [--identity KEY]) [--confirm-wipe SERIAL,...] [--migrate [--discard-unbacked-up]]";
 
 type Checked = CheckReport & { profile: Profile };
 
 async function main(argv: string[]): Promise<number> {
-  const { opts } = parseArgs(argv, [], ["to", "stack", "host", "profile", "user", "port", "identity", "confirm-wipe"]);
+  const { opts, flags } = parseArgs(argv, ["migrate", "discard-unbacked-up"], ["to", "stack", "host", "profile", "user", "port", "identity", "confirm-wipe"]);
   if (!opts.to) throw new UsageError("--to profiles/NEW.yaml is required");
+  if (flags.has("migrate") && !opts.stack) throw new UsageError("--migrate rebuilds through pulumi up, so it needs --stack NAME");
   const target = await resolveTarget(opts);
   const from = checkProfileFile(target.profile);
   const to = checkProfileFile(opts.to);
@@ -70,11 +74,38 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     console.log(`\nThe stack ${target.stack} now uses ${opts.to}.`);
+    if (diff.layoutChange && flags.has("migrate")) return migrate(target, a.profile, b.profile, flags.has("discard-unbacked-up"));
   } else {
     console.log(`\nSet the stack's profile with: pulumi config set aiws:profile ${opts.to}`);
   }
   console.log(`Review the change, then apply it:\n  pulumi preview --diff${s}\n  pulumi up${s}`);
   return 0;
+}
+
+/** Runs the whole migration, rebuilding through `pulumi up` on the stack. */
+async function migrate(target: Target, from: Profile, to: Profile, discardUnbackedUp: boolean): Promise<number> {
+  const session = new SshSession(target.ssh);
+  try {
+    const result = await runMigration({
+      host: session,
+      from,
+      to,
+      discardUnbackedUp,
+      log: (l) => console.log(l),
+      converge: async () => {
+        const r = await $({ nothrow: true, stdio: "inherit" })`pulumi up --yes --skip-preview --stack ${target.stack!}`;
+        if (r.exitCode !== 0) throw new Error(`pulumi up failed (exit ${r.exitCode})`);
+      },
+    });
+    if (!result.ok) {
+      console.error(`switch: the migration stopped: ${result.error}`);
+      return 1;
+    }
+    console.log(`\nMigrated: ${result.files} file(s) restored byte-identical onto the new layout.`);
+    return 0;
+  } finally {
+    await session.close();
+  }
 }
 
 /** The host's backup status, read over SSH, and whether it is fresh enough for a destructive change. */
