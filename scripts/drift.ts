@@ -6,24 +6,17 @@
  */
 import { runDrift } from "../src/drift/drift.js";
 import { driftExitCode, formatDrift } from "../src/drift/report.js";
-import { parseArgs, resolveTarget, UsageError } from "../src/drift/target.js";
+import { resolveTarget } from "../src/drift/target.js";
+import { parseArgs, runCommand } from "../src/cli.js";
 
 const USAGE = "usage: npm run drift -- --stack NAME | --host HOST --profile profiles/NAME.yaml [--user USER] [--port N] [--identity KEY] [--json]";
 
 async function main(argv: string[]): Promise<number> {
-  try {
-    const { opts, flags } = parseArgs(argv, ["json"], ["stack", "host", "profile", "user", "port", "identity"]);
-    const target = await resolveTarget(opts);
-    const report = await runDrift(target);
-    console.log(flags.has("json") ? JSON.stringify(report, null, 2) : formatDrift(report));
-    return driftExitCode(report);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`drift: ${e.message}\n${USAGE}`);
-      return 2;
-    }
-    throw e;
-  }
+  const { opts, flags } = parseArgs(argv, ["json"], ["stack", "host", "profile", "user", "port", "identity"]);
+  const target = await resolveTarget(opts);
+  const report = await runDrift(target);
+  console.log(flags.has("json") ? JSON.stringify(report, null, 2) : formatDrift(report));
+  return driftExitCode(report);
 }
 
-process.exitCode = await main(process.argv.slice(2));
+await runCommand("drift", USAGE, main);

@@ -8,7 +8,8 @@
  */
 import { restoreDrillScript, DRILL_NOT_INSTALLED } from "../src/host/backup/drill.js";
 import { SshSession, SSH_FAILED, sshFailure } from "../src/ssh/ssh.js";
-import { parseArgs, resolveTarget, UsageError } from "../src/drift/target.js";
+import { resolveTarget } from "../src/drift/target.js";
+import { parseArgs, runCommand, UsageError } from "../src/cli.js";
 
 const USAGE = "usage: npm run restore-drill -- --stack NAME | --host HOST [--user USER] [--port N] [--identity KEY] [--sample N]";
 
@@ -42,10 +43,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (e) {
-  if (!(e instanceof UsageError)) throw e;
-  console.error(`restore-drill: ${e.message}\n${USAGE}`);
-  process.exitCode = 2;
-}
+await runCommand("restore-drill", USAGE, main);

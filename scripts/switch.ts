@@ -16,7 +16,8 @@ import { planSteps } from "../src/host/plan.js";
 import { STATUS_COMMAND } from "../src/host/backup/paths.js";
 import { isBackupFresh, parseBackupStatus } from "../src/host/backup/status.js";
 import { SshSession, SSH_FAILED, sshFailure } from "../src/ssh/ssh.js";
-import { parseArgs, resolveTarget, UsageError, type Target } from "../src/drift/target.js";
+import { resolveTarget, type Target } from "../src/drift/target.js";
+import { parseArgs, runCommand, UsageError } from "../src/cli.js";
 import { diffProfiles } from "../src/switch/diff.js";
 import { gateSwitch, type BackupState } from "../src/switch/gate.js";
 import { formatSwitch } from "../src/switch/format.js";
@@ -123,10 +124,4 @@ async function readBackupState(target: Target, maxAgeHours: number): Promise<Bac
   }
 }
 
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (e) {
-  if (!(e instanceof UsageError)) throw e;
-  console.error(`switch: ${e.message}\n${USAGE}`);
-  process.exitCode = 2;
-}
+await runCommand("switch", USAGE, main);

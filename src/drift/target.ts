@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { $ } from "zx";
 import type { SshTarget } from "../ssh/ssh.js";
+import { UsageError } from "../cli.js";
 
 /** What the drift and switch commands work on: a host and the profile it should match. */
 export interface Target {
@@ -11,8 +12,6 @@ export interface Target {
   /** The Pulumi stack, when the target came from one (the repair command names it). */
   readonly stack?: string;
 }
-
-export class UsageError extends Error {}
 
 export interface TargetArgs {
   stack?: string;
@@ -60,22 +59,4 @@ async function stackConfig(stack: string): Promise<Record<string, string>> {
   }
   const parsed = JSON.parse(r.stdout) as Record<string, { value?: unknown }>;
   return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, typeof v.value === "string" ? v.value : JSON.stringify(v.value)]));
-}
-
-/** Reads `--key value` pairs and bare flags. */
-export function parseArgs(argv: readonly string[], flags: readonly string[], options: readonly string[]): { opts: Record<string, string>; flags: Set<string> } {
-  const opts: Record<string, string> = {};
-  const seen = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const name = a.replace(/^--/, "");
-    if (!a.startsWith("--")) throw new UsageError(`unexpected argument ${a}`);
-    if (flags.includes(name)) seen.add(name);
-    else if (options.includes(name)) {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value`);
-      opts[name] = v;
-    } else throw new UsageError(`unknown option ${a}`);
-  }
-  return { opts, flags: seen };
 }
