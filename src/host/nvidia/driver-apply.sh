@@ -3,6 +3,13 @@
 # REBOOT_REQUIRED_EXIT only when this run (or an earlier one in this same boot) installed or
 # changed the driver and the running module is not the new one.
 distro=$(aiws_distro) || aiws_die "$distro"
+# apt-get and apt-mark exit 100 on any error, which is REBOOT_REQUIRED_EXIT to this script's
+# caller: a failed install must fail the step (exit 1), never schedule a reboot.
+aiws_apt() {
+  local rc=0
+  "$@" || rc=$?
+  ((rc == 0)) || aiws_die "$1 ${2:-} failed (exit $rc): see its output above"
+}
 read -r -a packages <<<"$(aiws_pick DRIVER_PACKAGES "$distro")"
 module_pkg=$(aiws_pick MODULE_PACKAGE "$distro")
 export DEBIAN_FRONTEND=noninteractive
@@ -34,14 +41,14 @@ if ((need_install)); then
   if [[ -s $STATE_DIR/nvidia-driver.held ]]; then
     xargs -r apt-mark unhold <"$STATE_DIR/nvidia-driver.held" >/dev/null
   fi
-  apt-get -q update
-  apt-get install -y -q --allow-downgrades dkms "${headers[@]}" "${packages[@]}" "$module_pkg"
+  aiws_apt apt-get -q update
+  aiws_apt apt-get install -y -q --allow-downgrades dkms "${headers[@]}" "${packages[@]}" "$module_pkg"
 fi
 
 # Hold every package of the branch's build; remember them so remove releases only these.
 mapfile -t branch_pkgs < <(aiws_branch_packages)
 if ((${#branch_pkgs[@]})); then
-  apt-mark hold "${branch_pkgs[@]}" >/dev/null
+  aiws_apt apt-mark hold "${branch_pkgs[@]}" >/dev/null
 fi
 {
   [[ -f $STATE_DIR/nvidia-driver.held ]] && cat "$STATE_DIR/nvidia-driver.held"
@@ -59,7 +66,7 @@ if [[ -z $running && ! -d /sys/module/nvidia ]]; then
   # Nothing loaded: a fresh install with nouveau out of the way loads now; a kernel upgraded
   # without headers gets them and its module built.
   if ! aiws_installed "linux-headers-$kernel"; then
-    apt-get install -y -q "linux-headers-$kernel"
+    aiws_apt apt-get install -y -q "linux-headers-$kernel"
   fi
   if command -v dkms >/dev/null; then dkms autoinstall -k "$kernel" || true; fi
   modprobe nvidia 2>/dev/null || true
