@@ -22,8 +22,10 @@ trap 'rm -rf "$work"' EXIT
 server() { # RUNTIME VERSION: the server source for one runtime
   sed -e "s|@RUNTIME@|$1|" -e "s|@VERSION@|$2|" "$here/standin_server.py"
 }
-tarball() { # DIR ARCHIVE: a reproducible .tar.gz of DIR's contents
-  tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$1" -cf - . | gzip -9n >"$2"
+tarball() { # DIR ARCHIVE: a reproducible .tar.gz of DIR's contents (entries without a leading ./)
+  local entries
+  mapfile -t entries < <(ls -A "$1")
+  tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$1" -cf - "${entries[@]}" | gzip -9n >"$2"
 }
 
 rm -rf "$out"
@@ -66,7 +68,7 @@ chmod 755 "$work/ollama/bin/ollama"
 tarball "$work/ollama" "$out/ollama/v$ollama/ollama-linux-amd64.tgz"
 
 # llama.cpp: a source tarball with one top directory, as GitHub's tag archives have.
-src=$work/llama/llama.cpp-${llama#b}
+src=$work/llama/llama.cpp-$llama
 mkdir -p "$src/tools/server"
 { echo "#!/usr/bin/python3"; server llama.cpp "$llama"; } >"$src/tools/server/llama-server.py"
 chmod 755 "$src/tools/server/llama-server.py"
