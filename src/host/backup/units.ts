@@ -16,6 +16,9 @@ export function backupUnits(b: BackupConfig): Record<string, string> {
     "aiws-backup-check.service": service({
       description: `aiws: verify the backup repository (restic check, ${b.checkSubset} of the data)`,
       exec: `${LIB_DIR}/backup-check`,
+      // `systemctl start aiws-backup.service aiws-backup-check.service` (what a refused switch
+      // says to run) must check the new snapshot: without this the check may run first.
+      after: "aiws-backup.service",
     }),
     "aiws-backup-check.timer": timer({
       description: `aiws: verify the backup repository (${b.checkSchedule})`,
@@ -45,13 +48,13 @@ const HEADER = "# Written by aiws (the backup-units step): pulumi up rewrites it
 
 export const BACKUP_TIMERS = ["aiws-backup.timer", "aiws-backup-check.timer"];
 
-function service(u: { description: string; exec: string }): string {
+function service(u: { description: string; exec: string; after?: string }): string {
   return [
     HEADER,
     "[Unit]",
     `Description=${unitText(u.description)}`,
     "Wants=network-online.target",
-    "After=network-online.target",
+    `After=network-online.target${u.after ? ` ${u.after}` : ""}`,
     "# A failure (the NAS unreachable, a wrong password, a damaged repository) is recorded where aiws-backup-status reads it.",
     "OnFailure=aiws-backup-failure@%n.service",
     "",
