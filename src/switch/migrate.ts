@@ -91,6 +91,9 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       const manifest = parseManifest(await root(`find ${mounts.map(shellQuote).join(" ")} -xdev -type f ! -path '*/lost+found/*' -print0 | sort -z | xargs -0 -r sha256sum`, "hashing the data"));
       const kept = manifest.filter((m) => inSnapshot.has(m.path));
       const lost = manifest.filter((m) => !inSnapshot.has(m.path));
+      if (kept.length === 0 && lost.length > 0) {
+        throw new Stop(`the latest snapshot holds none of the ${lost.length} file(s) on the old layout (e.g. ${lost[0]!.path}): check backup.paths and the excludes before migrating`);
+      }
       if (lost.length > 0 && !a.discardUnbackedUp) {
         const sample = lost.slice(0, 5).map((m) => m.path).join(", ");
         throw new Stop(`${lost.length} file(s) on the old layout are in no snapshot (excluded from backups, or under a .nobackup marker), e.g. ${sample}: move them off the data volume, or accept losing them with --discard-unbacked-up`);
@@ -137,7 +140,8 @@ async function readStatus(root: (s: string, what: string) => Promise<string>) {
 
 /** Every file path the latest snapshot holds under the mountpoints (restic ls --json: one node per line). */
 async function snapshotFiles(root: (s: string, what: string) => Promise<string>, mounts: readonly string[]): Promise<Set<string>> {
-  const out = await root(`${RESTIC_WRAPPER} ls --json latest ${mounts.map(shellQuote).join(" ")}`, "listing the snapshot");
+  // --recursive: without it, restic ls lists only the named directories' own entries.
+  const out = await root(`${RESTIC_WRAPPER} ls --json --recursive latest ${mounts.map(shellQuote).join(" ")}`, "listing the snapshot");
   const paths = new Set<string>();
   for (const l of out.split("\n")) {
     if (!l.startsWith("{")) continue;

@@ -40,7 +40,7 @@ function healthyHost(extra: (s: string) => Partial<RunResult> | undefined = () =
     const e = extra(s);
     if (e) return e;
     if (s.includes("aiws-backup-status")) return { stdout: status() };
-    if (s.includes("ls --json latest")) return { stdout: ['{"struct_type":"snapshot"}', '{"type":"dir","path":"/data"}', '{"type":"file","path":"/data/a.bin"}', '{"type":"file","path":"/data/b c.txt"}'].join("\n") };
+    if (s.includes("ls --json --recursive latest")) return { stdout: ['{"struct_type":"snapshot"}', '{"type":"dir","path":"/data"}', '{"type":"file","path":"/data/a.bin"}', '{"type":"file","path":"/data/b c.txt"}'].join("\n") };
     if (s.includes("sha256sum\n") || s.includes("xargs -0 -r sha256sum")) return { stdout: `${hash("a")}  /data/a.bin\n${hash("b")}  /data/b c.txt\n` };
     return undefined;
   });
@@ -54,7 +54,7 @@ describe("the layout migration", () => {
     expect(r).toMatchObject({ ok: true, files: 2, mismatches: [] });
     expect(r.phases.map((p) => p.name)).toEqual(["backup", "verify", "rebuild", "restore", "verify-again"]);
     expect(converged).toBe(1);
-    const order = ["systemctl start aiws-backup.service", "systemctl start aiws-backup-check.service", "ls --json latest", "migration-manifest.sha256 <<", "umount '/data'", "restore latest --target / --include '/data' --verify", "sha256sum --quiet --check"];
+    const order = ["systemctl start aiws-backup.service", "systemctl start aiws-backup-check.service", "ls --json --recursive latest", "migration-manifest.sha256 <<", "umount '/data'", "restore latest --target / --include '/data' --verify", "sha256sum --quiet --check"];
     const at = order.map((o) => host.scripts.findIndex((s) => s.includes(o)));
     expect(at.every((i) => i >= 0)).toBe(true);
     expect([...at].sort((x, y) => x - y)).toEqual(at);
@@ -75,6 +75,13 @@ describe("the layout migration", () => {
     expect(r.error).toContain("1 file(s) on the old layout are in no snapshot");
     expect(r.error).toContain("/data/models/w.gguf");
     expect(r.error).toContain("--discard-unbacked-up");
+    expect(host.scripts.some((s) => s.includes("umount"))).toBe(false);
+  });
+
+  it("stops when the snapshot holds none of the files, even when losing some was agreed", async () => {
+    const host = healthyHost((s) => (s.includes("ls --json --recursive latest") ? { stdout: '{"struct_type":"snapshot"}\n' } : undefined));
+    const r = await runMigration({ host, from, to, discardUnbackedUp: true, converge: async () => expect.unreachable(), now: () => NOW });
+    expect(r.error).toContain("the latest snapshot holds none of the 2 file(s) on the old layout");
     expect(host.scripts.some((s) => s.includes("umount"))).toBe(false);
   });
 
