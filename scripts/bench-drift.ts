@@ -9,10 +9,6 @@
  *   floor   the same batch script, uploaded to the guest once beforehand, run there with
  *           `bash FILE` through one fresh ssh connection, timed from here (nothing subtracted)
  *   ssh     a bare `ssh guest true`, for scale
- *   whole   for comparison, not the product: `runDrift`'s pipeline with the batch's first line
- *           making bash read the rest in one piece (`cat` it to a file, `exec bash FILE`). bash
- *           reads a script from a pipe one byte per read(2), so it can stop where a command
- *           would read stdin: for the ~200 KB batch under emulation that is seconds.
  *
  * Each figure is the median of N repetitions (default 5), interleaved so that a slow moment
  * of the emulated guest touches both. Target: drift / floor <= 1.1.
@@ -21,8 +17,6 @@
 import { spawnSync } from "node:child_process";
 import { batchChecks } from "../src/drift/batch.js";
 import { runDrift } from "../src/drift/drift.js";
-import { parseBatchOutput } from "../src/drift/batch.js";
-import { SshSession } from "../src/ssh/ssh.js";
 import { planSteps } from "../src/host/plan.js";
 import { renderScript } from "../src/host/render.js";
 import { engineUp } from "../src/lab/engine.js";
@@ -38,23 +32,6 @@ function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-/** The drift pipeline (load, plan, render, one SSH session, parse), the batch read whole on the host. */
-async function driftReadWhole(): Promise<number> {
-  const t0 = process.hrtime.bigint();
-  const steps = planSteps(loadProfile(PROFILE).profile);
-  const batch = batchChecks(steps, (s) => renderScript(s, "check"));
-  const head = 'aiws_batch=$(mktemp /run/aiws-drift-batch.XXXXXX) && cat >"$aiws_batch" && exec bash "$aiws_batch"\nrm -f -- "$0"\n';
-  const session = new SshSession(labTarget(PROFILE).ssh);
-  try {
-    const r = await session.runScript(head + batch.script);
-    const outcomes = parseBatchOutput(r.stdout, batch.marker);
-    if (outcomes.size !== steps.length || [...outcomes.values()].some((o) => o.code !== 0)) throw new Error("the read-whole batch did not report every step in sync");
-  } finally {
-    await session.close();
-  }
-  return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
 function timeSsh(command: string): number {
@@ -87,7 +64,6 @@ async function main(): Promise<number> {
     const drift: number[] = [];
     const floor: number[] = [];
     const bare: number[] = [];
-    const whole: number[] = [];
     for (let i = 0; i < reps; i++) {
       const t0 = process.hrtime.bigint();
       const r = await runDrift(labTarget(PROFILE));
@@ -95,8 +71,7 @@ async function main(): Promise<number> {
       if (r.status !== "in-sync") throw new Error(`drift run ${i + 1} says ${r.status}`);
       floor.push(timeSsh("bash /root/aiws-drift-bench.sh >/dev/null"));
       bare.push(timeSsh("true"));
-      whole.push(await driftReadWhole());
-      console.log(`  #${i + 1}: drift ${drift[i]!.toFixed(2)} s, floor ${floor[i]!.toFixed(2)} s, ssh true ${bare[i]!.toFixed(2)} s, read-whole drift ${whole[i]!.toFixed(2)} s`);
+      console.log(`  #${i + 1}: drift ${drift[i]!.toFixed(2)} s, floor ${floor[i]!.toFixed(2)} s, ssh true ${bare[i]!.toFixed(2)} s`);
     }
     await guestSsh("rm -f /root/aiws-drift-bench.sh");
     const d = median(drift);
@@ -109,7 +84,6 @@ async function main(): Promise<number> {
         `floor (the same checks in one bash on the guest, one ssh):   ${f.toFixed(2)} s`,
         `bare ssh guest true:                                         ${median(bare).toFixed(2)} s`,
         `ratio drift / floor: ${ratio.toFixed(3)}x (target <= 1.1x): ${ratio <= 1.1 ? "met" : "NOT met"}`,
-        `for comparison, the batch read whole (cat to a file, then bash FILE): ${median(whole).toFixed(2)} s, ${(median(whole) / f).toFixed(3)}x the floor`,
       ].join("\n"),
     );
     return 0;
