@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 // The VM end-to-end suite (tests/e2e): boots the lab (a Debian 12 guest under qemu, a NAS, a
 // local apt repository) once per storage layout and converges it with the stack's program
-// through the test engine. Needs root and about 20 minutes on two cores; see docs/lab.md.
+// through the test engine. Needs root and about 23 minutes on two cores; see docs/lab.md.
 // The files share one lab (qemu, namespaces, addresses), so they run one after another, and
 // each brings the lab down in afterAll, failed or not.
 export default defineConfig({
