@@ -5,6 +5,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["tests/unit/**/*.test.ts", "tests/program/**/*.test.ts"],
-    testTimeout: 30_000,
+    // Generous: some tests shellcheck every rendered script of every profile, on two cores that
+    // may be busy with other work. A timeout here is a hang guard, never a speed target.
+    testTimeout: 120_000,
   },
 });

@@ -1,4 +1,17 @@
-import { REBOOT_REQUIRED_EXIT, type Step } from "./step.js";
+import { readFileSync } from "node:fs";
+import type { Step } from "./step.js";
+
+const hostSh = (name: string) => readFileSync(new URL(`./${name}`, import.meta.url), "utf8");
+/** What every phase file carries after its preamble: package queries (aiws_installed). */
+export const STEP_QUERIES = hostSh("queries.sh");
+/** What apply phase files carry after the queries: the apt helpers, aiws_reboot_required. */
+export const STEP_RUNTIME = hostSh("runtime.sh");
+/** The detached half of a converge (written to the run directory and started by aiws_detach). */
+export const CONVERGE_RUNNER = hostSh("runner.sh");
+/** The session's half: aiws_detach starts the runner and follows its output. */
+const DETACH_LIB = hostSh("detach.sh");
+/** Where converge runs keep their work directories and the host's one aiws lock. */
+export const RUN_ROOT = "/run/aiws";
 
 /**
  * Turns a Step into the bash that one of the three drivers (Pulumi, drift, e2e) sends to
@@ -16,21 +29,27 @@ import { REBOOT_REQUIRED_EXIT, type Step } from "./step.js";
  *    pipefail` holds inside it (bash ignores `set -e` inside an `if` condition) and nothing it
  *    runs can read the rest of the script from stdin.
  *
- * `check`, `apply` and `remove` run that one phase and exit with its status. `converge` runs
- * check; in sync: prints `aiws: <id>: in sync`, exits 0. Otherwise prints the check's reason,
- * runs apply, and then: apply exited REBOOT_REQUIRED_EXIT (100): prints `aiws: <id>: reboot
- * required`, runs `onRebootRequired` (the Pulumi driver schedules the reboot there; nothing is
- * scheduled by default) and exits 0; apply failed: exits with its status; otherwise checks
- * again: passes: `aiws: <id>: converged`, exit 0; fails: `aiws: <id>: still not converged after
- * apply: <reason>` on stderr, exit 1.
+ * `check`, `apply` and `remove` run that one phase and exit with its status (an apply that
+ * asked for a reboot with aiws_reboot_required also prints `aiws: <id>: reboot required`).
+ *
+ * `converge` runs check in the session; in sync: prints `aiws: <id>: in sync`, exits 0.
+ * Otherwise it prints the check's reason and hands the rest to a runner detached from the SSH
+ * session (src/host/runner.sh, started and followed by src/host/detach.sh), so that a cut
+ * connection never kills apt or dpkg halfway: the runner takes the host's aiws lock (waiting,
+ * and saying so, while another run holds it), checks again, applies, checks again, and the
+ * session streams its output with a heartbeat. Then: `aiws: <id>: converged`, exit 0; a
+ * reboot asked for (a marker file, never an exit code: apt exits 100 on any error):
+ * `aiws: <id>: reboot required`, runs `onRebootRequired`, exits 0; apply failed: its last
+ * error lines on stderr, exits with its status; still not converged after apply: the check's
+ * reason (and the apply's last error lines) on stderr, exit 1.
  */
 export type Phase = "check" | "apply" | "remove" | "converge";
 
 export interface RenderOptions {
   /**
-   * Bash run by `converge` when apply exits REBOOT_REQUIRED_EXIT, after the `reboot required`
-   * line and before `exit 0` (as root, in the rendered script's shell; `$aiws_dir` is the work
-   * directory). The Pulumi driver schedules the reboot here; drift and e2e leave it out.
+   * Bash run by `converge` when apply asked for a reboot (aiws_reboot_required), after the
+   * `reboot required` line and before `exit 0` (as root, in the rendered script's shell;
+   * `$aiws_dir` is the work directory). The Pulumi driver schedules the reboot here; drift and e2e leave it out.
    */
   readonly onRebootRequired?: string;
   /**
@@ -60,31 +79,57 @@ export function renderScript(
 ): string {
   validateStep(step);
   const id = step.id;
+  const converge = phase === "converge";
   const lines: string[] = [
     "#!/usr/bin/env bash",
     `# aiws step ${id} (${phase}): ${oneLine(step.title)}`,
     ...(opts.stamp !== undefined ? [`# aiws: run again on request ${oneLine(opts.stamp)}`] : []),
     "# Rendered by src/host/render.ts: read whole, then run (see aiws_main at the end).",
+    ...(converge ? [DETACH_LIB.replace(/\n$/, "")] : []),
     "aiws_main() {",
     "set -euo pipefail",
     "umask 077",
-    "if [ -d /run ] && [ -w /run ]; then aiws_tmp=/run; else aiws_tmp=/tmp; fi",
-    'aiws_dir=$(mktemp -d "$aiws_tmp/aiws.XXXXXXXXXX")',
-    `trap 'rm -rf -- "$aiws_dir"' EXIT`,
+    ...(converge ? convergeWorkDir(id) : workDir()),
     "trap 'exit 129' HUP",
     "trap 'exit 130' INT",
     "trap 'exit 143' TERM",
     ...secretFiles(step, phase, secrets),
   ];
 
-  const phases: ("check" | "apply" | "remove")[] = phase === "converge" ? ["check", "apply"] : [phase];
+  const phases: ("check" | "apply" | "remove")[] = converge ? ["check", "apply"] : [phase];
   for (const p of phases) lines.push(...writeFile(`"$aiws_dir/${p}"`, phaseFile(step, p), `AIWS_${p.toUpperCase()}_EOF`));
 
-  if (phase === "converge") lines.push(...convergeLogic(id, opts.onRebootRequired));
+  if (converge) lines.push(...writeFile(`"$aiws_dir/runner"`, CONVERGE_RUNNER.replace(/\n$/, ""), "AIWS_RUNNER_EOF"), ...convergeLogic(id, opts.onRebootRequired));
+  else if (phase === "apply") lines.push(...applyLogic(id));
   else lines.push(`bash "$aiws_dir/${phase}" </dev/null`);
 
   lines.push("}", 'aiws_main "$@"');
   return `${lines.join("\n")}\n`;
+}
+
+/** A private work directory in /run (a tmpfs), or /tmp when /run is not writable, removed at exit. */
+function workDir(): string[] {
+  return [
+    "if [ -d /run ] && [ -w /run ]; then aiws_tmp=/run; else aiws_tmp=/tmp; fi",
+    'aiws_dir=$(mktemp -d "$aiws_tmp/aiws.XXXXXXXXXX")',
+    `trap 'rm -rf -- "$aiws_dir"' EXIT`,
+  ];
+}
+
+/**
+ * A converge's work directory is also the detached runner's: under RUN_ROOT/runs, kept at exit
+ * while a runner started from it has not finished (it removes its scripts and secrets itself).
+ * Finished runs older than an hour that a cut session left behind are removed here.
+ */
+function convergeWorkDir(id: string): string[] {
+  return [
+    `aiws_root=${RUN_ROOT}`,
+    'if ! mkdir -p "$aiws_root/runs" 2>/dev/null || [ ! -w "$aiws_root/runs" ]; then aiws_root=/tmp/aiws-$(id -u); mkdir -p "$aiws_root/runs"; fi',
+    'chmod 0700 "$aiws_root" "$aiws_root/runs"',
+    'find "$aiws_root/runs" -mindepth 2 -maxdepth 2 -name status -mmin +60 -printf \'%h\\0\' 2>/dev/null | xargs -0 -r rm -rf --',
+    `aiws_dir=$(mktemp -d "$aiws_root/runs/${id}.XXXXXXXXXX")`,
+    `trap 'if [ ! -e "$aiws_dir/started" ] || [ -e "$aiws_dir/status" ]; then rm -rf -- "$aiws_dir"; fi' EXIT`,
+  ];
 }
 
 /**
@@ -99,6 +144,8 @@ export function phaseFile(step: Step, phase: "check" | "apply" | "remove"): stri
     `# aiws step ${step.id}: ${phase}`,
     "set -euo pipefail",
     ...preamble(step),
+    STEP_QUERIES.replace(/\n$/, ""),
+    ...(phase === "apply" ? [STEP_RUNTIME.replace(/\n$/, "")] : []),
     body.endsWith("\n") ? body.slice(0, -1) : body,
     "",
   ].join("\n");
@@ -194,25 +241,30 @@ function convergeLogic(id: string, onReboot: string | undefined): string[] {
     "  aiws_status=$?",
     "fi",
     `echo "aiws: ${id}: not in sync: \${aiws_reason:-check exited $aiws_status}"`,
-    `if bash "$aiws_dir/apply" </dev/null; then aiws_status=0; else aiws_status=$?; fi`,
-    `if [ "$aiws_status" -eq ${REBOOT_REQUIRED_EXIT} ]; then`,
-    `  echo "aiws: ${id}: reboot required"`,
+    `aiws_detach "$aiws_dir" ${id} "$aiws_root/lock"`,
+    'case $aiws_result in',
+    `  converged) echo "aiws: ${id}: converged" ;;`,
+    "  reboot)",
+    `    echo "aiws: ${id}: reboot required"`,
     // Not indented: the snippet may hold a here-document.
     ...(onReboot ? [onReboot.replace(/\n$/, "")] : []),
-    "  exit 0",
-    "fi",
-    `if [ "$aiws_status" -ne 0 ]; then`,
-    `  echo "aiws: ${id}: apply failed (exit $aiws_status)" >&2`,
-    '  exit "$aiws_status"',
-    "fi",
-    `if aiws_reason=$(bash "$aiws_dir/check" </dev/null 2>&1); then`,
-    `  echo "aiws: ${id}: converged"`,
-    "  exit 0",
-    "else",
-    "  aiws_status=$?",
-    "fi",
-    `echo "aiws: ${id}: still not converged after apply: \${aiws_reason:-check exited $aiws_status}" >&2`,
-    "exit 1",
+    "    ;;",
+    "  *)",
+    `    grep -E '^aiws: ${id}: (apply failed|still not converged|the detached run)' "$aiws_dir/out" >&2 || echo "aiws: ${id}: failed (exit $aiws_code)" >&2`,
+    '    [ "$aiws_code" -ne 0 ] 2>/dev/null || aiws_code=1',
+    '    exit "$aiws_code"',
+    "    ;;",
+    "esac",
+    "exit 0",
+  ];
+}
+
+/** The apply phase alone: the reboot marker lives in the work directory. */
+function applyLogic(id: string): string[] {
+  return [
+    'export AIWS_REBOOT_FILE="$aiws_dir/reboot-required"',
+    'bash "$aiws_dir/apply" </dev/null',
+    `if [ -e "$AIWS_REBOOT_FILE" ]; then echo "aiws: ${id}: reboot required"; fi`,
   ];
 }
 

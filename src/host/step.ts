@@ -22,11 +22,11 @@ export interface Step {
   readonly vars: Readonly<Record<string, string>>;
   /** Names of secrets this step needs; the values are delivered on stdin, never in argv, never logged. */
   readonly secrets: readonly string[];
-  /** `if-needed`: apply may ask for a reboot (driver installs); the runner waits for the host to return. */
+  /**
+   * `if-needed`: apply may ask for a reboot (driver installs) with the step runtime's
+   * aiws_reboot_required (src/host/runtime.sh); the runner waits for the host to return.
+   */
   readonly reboot: "never" | "if-needed";
   /** May destroy data (creating an array, formatting): gated by safe mode and explicit confirmation. */
   readonly destructive: boolean;
 }
-
-/** Exit code an apply uses to say "converged, but a reboot is needed before the check can pass". */
-export const REBOOT_REQUIRED_EXIT = 100;

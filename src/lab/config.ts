@@ -40,7 +40,7 @@ export const guest = {
   /** NVMe serials: the guest names the disks /dev/disk/by-id/nvme-QEMU_NVMe_Ctrl_<serial>. */
   nvmeSerials: ["AIWSLAB0001", "AIWSLAB0002", "AIWSLAB0003", "AIWSLAB0004"],
   nvmeSize: "4G",
-  sshTimeoutMs: 120_000,
+  sshTimeoutMs: 300_000,
   /** Generous: other work on a 2-core host can slow an emulated reboot several times over. */
   rebootTimeoutMs: 300_000,
 } as const;

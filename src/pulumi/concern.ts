@@ -4,7 +4,7 @@ import type { Step } from "../host/step.js";
 import { renderScript } from "../host/render.js";
 import { connectionInput, REBOOT_DIAL, shellCommand, type SshConnectionArgs } from "./connection.js";
 import { stepCommand, type SecretInputs } from "./stepCommand.js";
-import { DEFAULT_DOWN_SECONDS, rebootWaitStep, scheduledFromBoot, scheduleRebootSnippet, waitDownCommand, type RebootOptions } from "./reboot.js";
+import { rebootWaitStep, scheduledFromBoot, scheduleRebootSnippet, waitDownCommand, type RebootOptions } from "./reboot.js";
 
 export interface ConcernArgs {
   /** This concern's steps, in plan order (all with `concern` equal to the component's name). */
@@ -103,7 +103,11 @@ export class ConcernComponent extends pulumi.ComponentResource {
     const bootId = cmd.stdout.apply((out) => scheduledFromBoot(step, out) ?? "");
     const rebootDown = new command.local.Command(
       `${step.id}-reboot-down`,
-      { create: bootId.apply((id) => waitDownCommand(step, id || undefined, args.reboot?.downSeconds ?? DEFAULT_DOWN_SECONDS)) },
+      {
+        create: pulumi
+          .all([bootId, args.connection.host, args.connection.port])
+          .apply(([id, host, port]) => waitDownCommand(step, id || undefined, { host, port }, args.reboot ?? {})),
+      },
       { parent: this, dependsOn: [cmd], deleteBeforeReplace: true },
     );
     const rebootUp = new command.remote.Command(

@@ -181,7 +181,10 @@ describe("the reboot wait", () => {
   it("sleeps, then waits for a new boot and runs the driver's check, when the driver scheduled a reboot", async () => {
     setStdout((name) => (name === "nvidia-driver" ? `aiws: nvidia-driver: not in sync: x\naiws: nvidia-driver: reboot required\naiws: nvidia-driver: reboot scheduled from boot ${BOOT}` : ""));
     await build();
-    expect(named("nvidia-driver-reboot-down").inputs.create).toBe(`sleep 20 # let the host go down: nvidia-driver scheduled a reboot from boot ${BOOT}`);
+    const down = named("nvidia-driver-reboot-down").inputs.create as string;
+    expect(down).toMatch(/^bash -c '/);
+    expect(down).toContain("sleep 20\n");
+    expect(down).toContain(`# let the host go down and come back: nvidia-driver scheduled a reboot from boot ${BOOT}`);
     const up = named("nvidia-driver-reboot-up");
     expect(up.inputs.create).toBe("sudo -n bash -s");
     expect(up.inputs.delete).toBeUndefined();

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { heredocDelimiter, phaseFile, renderScript, secretFileVar, shellQuote, type Phase } from "../../src/host/render.js";
+import { CONVERGE_RUNNER, STEP_QUERIES, STEP_RUNTIME, heredocDelimiter, phaseFile, renderScript, secretFileVar, shellQuote, type Phase } from "../../src/host/render.js";
 import type { Step } from "../../src/host/step.js";
 import { shellcheck } from "../helpers/lint.js";
 
@@ -147,7 +147,7 @@ describe("secrets", () => {
     expect(readFileSync(join(state, "copied"), "utf8")).toBe(SECRET);
     expect(readFileSync(join(state, "mode"), "utf8").trim()).toBe("600");
     const path = readFileSync(join(state, "path"), "utf8").trim();
-    expect(path).toMatch(/^\/(run|tmp)\/aiws\.\w+\/secret-api_token$/);
+    expect(path).toMatch(/^\/(run\/aiws|tmp\/aiws-\d+)\/runs\/demo-step\.\w+\/secret-api_token$/);
     expect(existsSync(path)).toBe(false);
     expect(existsSync(join(path, ".."))).toBe(false);
     for (const out of [r.stdout, r.stderr]) {
@@ -217,7 +217,7 @@ describe("converge", () => {
     expect(count("applies")).toBe(1);
     // The work directory is gone.
     const dir = readFileSync(join(state, "workdir"), "utf8").trim();
-    expect(dir).toMatch(/^\/(run|tmp)\/aiws\./);
+    expect(dir).toMatch(/^\/(run\/aiws|tmp\/aiws-\d+)\/runs\/demo-step\./);
     expect(existsSync(dir)).toBe(false);
   });
 
@@ -255,16 +255,36 @@ describe("converge", () => {
     expect(count("applies")).toBe(1);
   });
 
-  it("exit 100: reboot required, exit 0, nothing scheduled unless the driver asks", () => {
-    const reboot = counting({ apply: 'echo x >> "$STATE/applies"\nexit 100', reboot: "if-needed" });
+  it("aiws_reboot_required: reboot required, exit 0, no re-check, nothing scheduled unless the driver asks", () => {
+    const reboot = counting({ apply: 'echo x >> "$STATE/applies"\naiws_reboot_required "the new module loads at boot"', reboot: "if-needed" });
     const r = run(renderScript(reboot, "converge"));
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("aiws: demo-step: reboot required");
+    expect(r.stdout).toContain("aiws: the new module loads at boot");
     expect(count("checks")).toBe(1); // no re-check: it cannot pass before the reboot
     const withHook = run(renderScript(reboot, "converge", undefined, { onRebootRequired: `touch "${state}/scheduled"\necho hook ran` }));
     expect(withHook.code).toBe(0);
     expect(withHook.stdout).toMatch(/reboot required\nhook ran\n$/);
     expect(existsSync(join(state, "scheduled"))).toBe(true);
+  });
+
+  it("exit 100 is a failure like any other (apt-get's code for every error): no reboot, the apply's error named", () => {
+    const apt = counting({
+      apply: 'echo x >> "$STATE/applies"\necho "E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 4242 (python3)" >&2\nexit 100',
+      reboot: "if-needed",
+    });
+    const r = run(renderScript(apt, "converge", undefined, { onRebootRequired: `touch "${state}/scheduled"` }));
+    expect(r.code).toBe(100);
+    expect(r.stdout).not.toContain("reboot required");
+    expect(r.stderr).toContain("aiws: demo-step: apply failed (exit 100): E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 4242 (python3)");
+    expect(existsSync(join(state, "scheduled"))).toBe(false);
+  });
+
+  it("an apply that exits 0 after an error it ignored: the failed re-check names that error too", () => {
+    const masked = counting({ apply: 'echo x >> "$STATE/applies"\necho "E: dpkg was interrupted" >&2\ntrue' });
+    const r = run(renderScript(masked, "converge"));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`aiws: demo-step: still not converged after apply: ok file missing in ${state} (apply said: E: dpkg was interrupted)`);
   });
 
   it("a stamp only adds a comment: the script changes, what it does does not", () => {
@@ -299,7 +319,7 @@ describe("shellcheck", () => {
     vars: { GPU_COUNT: "2", NAME: "it's" },
     secrets: ["resticPassword"],
     check: 'test "$(nvidia-smi -L | wc -l)" -eq "$GPU_COUNT" || { echo "want $GPU_COUNT GPUs"; exit 1; }',
-    apply: 'install -m 0600 "$AIWS_SECRET_RESTIC_PASSWORD_FILE" /etc/aiws/restic\nexit 100',
+    apply: 'install -m 0600 "$AIWS_SECRET_RESTIC_PASSWORD_FILE" /etc/aiws/restic\naiws_reboot_required "a reboot loads it"',
     remove: "rm -f /etc/aiws/restic",
   });
 
@@ -309,6 +329,11 @@ describe("shellcheck", () => {
       expect(shellcheck(renderScript({ ...typical, secrets: [] }, p))).toBe("");
     }
     expect(shellcheck(renderScript(typical, "converge", { resticPassword: "pw" }, { onRebootRequired: 'echo "rebooting"' }))).toBe("");
+  });
+
+  it("the detached runner and the step runtime are clean as the host runs them", () => {
+    expect(shellcheck(CONVERGE_RUNNER)).toBe("");
+    expect(shellcheck(`#!/usr/bin/env bash\nset -euo pipefail\n${STEP_QUERIES}\n${STEP_RUNTIME}`)).toBe("");
   });
 
   it("a phase file (preamble + body) is clean when the body is", () => {

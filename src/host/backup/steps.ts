@@ -1,7 +1,7 @@
 import type { Profile } from "../../profile/schema/profile.js";
 import type { BackupConfig } from "../../profile/schema/backup.js";
 import type { Step } from "../step.js";
-import { aptPackagesStep } from "../storage/packages.js";
+import { packagesStep } from "../packages/index.js";
 import { STORAGE_MOUNTED, storageSteps } from "../storage/steps.js";
 import { backupSh } from "./sh.js";
 import { configFiles, fileDefinitions, fileManifest, repositoryOf, unitFiles } from "./hostFiles.js";
@@ -93,7 +93,7 @@ export function backupSteps(profile: Profile): Step[] {
   if (!b) return [];
   const storageMounted = storageSteps(profile).some((s) => s.id === STORAGE_MOUNTED);
   return [
-    aptPackagesStep({ id: "backup-packages", title: "restic (Debian's package) and the OpenSSH client", concern: CONCERN, packages: ["restic", "openssh-client"] }),
+    packagesStep({ id: "backup-packages", title: "restic (Debian's package) and the OpenSSH client", concern: CONCERN, packages: ["restic", "openssh-client"] }),
     configStep(profile, b),
     credentialsStep(),
     repoStep(b),

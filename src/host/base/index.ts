@@ -3,6 +3,7 @@ import type { Profile } from "../../profile/schema/profile.js";
 import type { Concern } from "../plan.js";
 import type { Step } from "../step.js";
 import { AIWS_LIB, textFunction, withLib } from "./lib.js";
+import { packagesStep } from "../packages/index.js";
 
 const sh = (file: string) => readFileSync(new URL(file, import.meta.url), "utf8");
 const scripts = (name: string, lib = AIWS_LIB) => withLib(lib, { check: sh(`./${name}-check.sh`), apply: sh(`./${name}-apply.sh`), remove: sh(`./${name}-remove.sh`) });
@@ -91,13 +92,12 @@ export function cpuGovernorUnit(governor: string = BASE_TUNING.governor): string
   ].join("\n");
 }
 
-function packagesStep(): Step {
-  return step({
+function basePackagesStep(): Step {
+  return packagesStep({
     id: BASE_STEP_IDS.packages,
     title: "Base packages: build tools, git, monitoring and disk tools, Python venv",
-    after: [],
-    ...scripts("packages"),
-    vars: { PACKAGES: BASE_PACKAGES.join(" ") },
+    concern: "base",
+    packages: BASE_PACKAGES,
   });
 }
 
@@ -177,7 +177,7 @@ export function dataLayoutStep(profile: Profile): Step {
 /** Packages and tuning of the reference build: tools, CPU governor, open-file limits, swappiness. */
 export const baseConcern: Concern = {
   name: "base",
-  steps: () => [packagesStep(), governorStep(), nofileStep(), swappinessStep()],
+  steps: () => [basePackagesStep(), governorStep(), nofileStep(), swappinessStep()],
 };
 
 /**

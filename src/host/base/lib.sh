@@ -1,15 +1,5 @@
 # --- aiws lib: helpers every aiws step script starts with ------------------------------
 
-# True when the package is installed: dpkg's current status (the second letter of "ii", or
-# of "hi" for a package on hold, as the driver step holds its own) is "i".
-# shellcheck disable=SC2317 # a library: not every script calls every function
-aiws_installed() {
-  local status
-  # shellcheck disable=SC2016 # dpkg-query's format, not the shell's
-  status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$1" 2>/dev/null) || return 1
-  [[ ${status:1:1} == i ]]
-}
-
 # The installed version of a package without epoch and Debian revision (580.95.05), or "".
 # shellcheck disable=SC2317 # a library: not every script calls every function
 aiws_upstream_version() {

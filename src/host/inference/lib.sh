@@ -26,29 +26,6 @@ inf_write() {
   mv -f -- "$tmp" "$1"
 }
 
-# inf_missing_packages PACKAGE...: those of the Debian packages not installed, one a line.
-inf_missing_packages() {
-  local p
-  for p in "$@"; do
-    # shellcheck disable=SC2016 # dpkg-query's format, not a shell expansion
-    if [[ $(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true) != installed ]]; then
-      echo "$p"
-    fi
-  done
-}
-
-# inf_apt_install PACKAGE...: install the missing ones; refresh the package lists once if apt cannot find one.
-inf_apt_install() {
-  local missing
-  mapfile -t missing < <(inf_missing_packages "$@")
-  ((${#missing[@]} > 0)) || return 0
-  echo "installing ${missing[*]}"
-  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"; then
-    apt-get update
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
-  fi
-}
-
 # inf_download URL FILE [SHA256]: fetch URL into FILE, and check its sha256 when one is given.
 inf_download() {
   curl -fsSL --retry 3 --connect-timeout 20 -o "$2" -- "$1" || inf_fail "cannot download $1"

@@ -2,7 +2,7 @@ if [[ $LLAMACPP_BUILD != 1 ]]; then
   inf_fail "$LLAMACPP_BINARY is the llama-server the profile names (inference.runtimes.llamaCpp.binary): install it there"
 fi
 read -ra pkgs <<<"$LLAMACPP_PACKAGES"
-inf_apt_install "${pkgs[@]}"
+aiws_apt_install --no-install-recommends "${pkgs[@]}"
 [[ -x $CUDA_HOME/bin/nvcc ]] || inf_fail "$CUDA_HOME/bin/nvcc is missing: the CUDA toolkit steps install it before llama.cpp is built"
 mkdir -p -- "$LLAMACPP_PREFIX"
 work=$(mktemp -d "$LLAMACPP_PREFIX/.build.XXXXXX")

@@ -6,7 +6,7 @@ if ! out=$(OLLAMA_HOST=127.0.0.1:9 "$OLLAMA_PREFIX/bin/ollama" --version 2>&1) |
   trap 'rm -rf -- "$work"' EXIT
   archive="$work/$(basename "$OLLAMA_URL")"
   inf_download "$OLLAMA_URL" "$archive" "$OLLAMA_SHA256"
-  [[ $archive != *.tar.zst ]] || inf_apt_install zstd
+  [[ $archive != *.tar.zst ]] || aiws_apt_install --no-install-recommends zstd
   inf_unpack "$archive" "$work/tree"
   [[ -x $work/tree/bin/ollama ]] || inf_fail "$OLLAMA_URL has no bin/ollama"
   rm -rf -- "$OLLAMA_PREFIX"

@@ -1,5 +1,5 @@
 read -ra pkgs <<<"$VLLM_PACKAGES"
-inf_apt_install "${pkgs[@]}"
+aiws_apt_install --no-install-recommends "${pkgs[@]}"
 if [[ ! -x $VLLM_VENV/bin/python ]]; then
   mkdir -p -- "$(dirname "$VLLM_VENV")"
   python3 -m venv "$VLLM_VENV"

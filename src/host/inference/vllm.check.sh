@@ -1,6 +1,6 @@
 # inference-vllm: vLLM pinned in its own virtual environment.
 read -ra pkgs <<<"$VLLM_PACKAGES"
-absent=$(inf_missing_packages "${pkgs[@]}" | tr '\n' ' ')
+absent=$(aiws_missing_packages "${pkgs[@]}")
 [[ -z $absent ]] || inf_fail "packages vLLM needs are missing: $absent"
 [[ -x $VLLM_VENV/bin/python && -x $VLLM_VENV/bin/vllm ]] || inf_fail "vLLM $VLLM_VERSION is not installed in $VLLM_VENV"
 version=$("$VLLM_VENV/bin/python" -m pip show vllm 2>/dev/null | sed -n 's/^Version: //p' || true)

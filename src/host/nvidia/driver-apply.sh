@@ -1,14 +1,13 @@
 # nvidia-driver apply: pin the branch, install the open-module driver with DKMS and the
-# running kernel's headers, hold it, keep unattended-upgrades off it, and load it. Exits
-# REBOOT_REQUIRED_EXIT only when this run (or an earlier one in this same boot) installed or
-# changed the driver and the running module is not the new one.
+# running kernel's headers, hold it, keep unattended-upgrades off it, and load it. Asks for a
+# reboot (aiws_reboot_required) only when this run (or an earlier one in this same boot)
+# installed or changed the driver and the running module is not the new one. apt goes through
+# the step runtime (src/host/runtime.sh): lock wait, dpkg repair, any failure is exit 1.
 distro=$(aiws_distro) || aiws_die "$distro"
-# apt-get and apt-mark exit 100 on any error, which is REBOOT_REQUIRED_EXIT to this script's
-# caller: a failed install must fail the step (exit 1), never schedule a reboot.
-aiws_apt() {
-  local rc=0
-  "$@" || rc=$?
-  ((rc == 0)) || aiws_die "$1 ${2:-} failed (exit $rc): see its output above"
+# apt-mark changes dpkg's selections: it needs the lock too, and its failure fails the step.
+aiws_apt_mark() {
+  aiws_wait_for_dpkg_lock
+  apt-mark "$@" >/dev/null || aiws_die "apt-mark $1 failed: see its output above"
 }
 read -r -a packages <<<"$(aiws_pick DRIVER_PACKAGES "$distro")"
 module_pkg=$(aiws_pick MODULE_PACKAGE "$distro")
@@ -39,16 +38,17 @@ esac
 if ((need_install)); then
   # Holds aiws placed on another branch would stop apt from replacing those packages.
   if [[ -s $STATE_DIR/nvidia-driver.held ]]; then
-    xargs -r apt-mark unhold <"$STATE_DIR/nvidia-driver.held" >/dev/null
+    mapfile -t held <"$STATE_DIR/nvidia-driver.held"
+    ((${#held[@]} == 0)) || aiws_apt_mark unhold "${held[@]}"
   fi
-  aiws_apt apt-get -q update
-  aiws_apt apt-get install -y -q --allow-downgrades dkms "${headers[@]}" "${packages[@]}" "$module_pkg"
+  aiws_apt_get update
+  aiws_apt_run install -y --allow-downgrades dkms "${headers[@]}" "${packages[@]}" "$module_pkg"
 fi
 
 # Hold every package of the branch's build; remember them so remove releases only these.
 mapfile -t branch_pkgs < <(aiws_branch_packages)
 if ((${#branch_pkgs[@]})); then
-  aiws_apt apt-mark hold "${branch_pkgs[@]}" >/dev/null
+  aiws_apt_mark hold "${branch_pkgs[@]}"
 fi
 {
   [[ -f $STATE_DIR/nvidia-driver.held ]] && cat "$STATE_DIR/nvidia-driver.held"
@@ -66,7 +66,7 @@ if [[ -z $running && ! -d /sys/module/nvidia ]]; then
   # Nothing loaded: a fresh install with nouveau out of the way loads now; a kernel upgraded
   # without headers gets them and its module built.
   if ! aiws_installed "linux-headers-$kernel"; then
-    aiws_apt apt-get install -y -q "linux-headers-$kernel"
+    aiws_apt_get install -y "linux-headers-$kernel"
   fi
   if command -v dkms >/dev/null; then dkms autoinstall -k "$kernel" || true; fi
   modprobe nvidia 2>/dev/null || true
@@ -80,7 +80,6 @@ fi
 boot_id=$(cat /proc/sys/kernel/random/boot_id)
 if ((changed)) || [[ $(cat "$STATE_DIR/nvidia-driver.reboot-pending" 2>/dev/null) == "$boot_id" ]]; then
   echo "$boot_id" >"$STATE_DIR/nvidia-driver.reboot-pending"
-  echo "aiws: NVIDIA driver $after is installed; running: ${running:-none}. A reboot loads it." >&2
-  exit "$REBOOT_REQUIRED_EXIT"
+  aiws_reboot_required "NVIDIA driver $after is installed; running: ${running:-none}. A reboot loads it."
 fi
 aiws_die "NVIDIA driver $after is installed but ${running:-no driver} is running, and this run changed nothing: reboot to load it, or see 'dkms status' and 'dmesg | grep -i nvidia'"

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Profile } from "../../profile/schema/profile.js";
 import type { Concern } from "../plan.js";
-import { REBOOT_REQUIRED_EXIT, type Step } from "../step.js";
+import type { Step } from "../step.js";
 import { AIWS_LIB, withLib } from "../base/lib.js";
 import {
   CUDA_KEYRING,
@@ -129,7 +129,6 @@ function driverStep(profile: Profile): Step {
       UU_TEXT: unattendedUpgradesText(),
       MOK_KEYS: "/var/lib/dkms/mok.pub /var/lib/shim-signed/mok/MOK.der",
       DRIVER_PROC_VERSION: "/proc/driver/nvidia/version",
-      REBOOT_REQUIRED_EXIT: String(REBOOT_REQUIRED_EXIT),
     },
     secrets: [],
     reboot: "if-needed",

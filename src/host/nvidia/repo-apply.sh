@@ -2,7 +2,6 @@
 # signing key and, for the official repository, the apt source), then refresh apt.
 distro=$(aiws_distro) || aiws_die "$distro"
 url=$(aiws_repo_url "$distro")
-export DEBIAN_FRONTEND=noninteractive
 mkdir -p "$STATE_DIR"
 if ! aiws_installed "$KEYRING_PACKAGE"; then
   tmp=$(mktemp -d)
@@ -12,11 +11,13 @@ if ! aiws_installed "$KEYRING_PACKAGE"; then
   else
     wget -q -O "$tmp/$KEYRING_FILE" "$url$KEYRING_FILE" || aiws_die "cannot download $url$KEYRING_FILE"
   fi
-  dpkg -i "$tmp/$KEYRING_FILE"
+  aiws_wait_for_dpkg_lock
+  aiws_dpkg_repair
+  DEBIAN_FRONTEND=noninteractive dpkg -i "$tmp/$KEYRING_FILE" </dev/null || aiws_die "dpkg -i $KEYRING_FILE failed: see its output above"
   touch "$STATE_DIR/nvidia-repo.keyring-installed"
 fi
 # The official cuda-keyring writes the apt source itself; a mirror (nvidia.repoUrl) may not.
 if ! grep -rqsF -- "$url" "$SOURCES_DIR"; then
   aiws_write "$APT_SOURCE_FILE" "deb [signed-by=$KEYRING_GPG] $url /"
 fi
-apt-get -q update
+aiws_apt_get update

@@ -1,9 +1,8 @@
 # nvidia-persistenced apply: the daemon (installed when the driver did not bring it), with a
 # drop-in that starts it in persistence mode, enabled and restarted.
-export DEBIAN_FRONTEND=noninteractive
 mkdir -p "$STATE_DIR"
 if [[ ! -x $PERSISTENCED_BIN ]]; then
-  apt-get install -y -q "$PERSISTENCED_PACKAGE"
+  aiws_apt_get install -y "$PERSISTENCED_PACKAGE"
 fi
 systemctl cat "$SERVICE" >/dev/null 2>&1 || aiws_die "$SERVICE has no unit file; the $PERSISTENCED_PACKAGE package should bring it"
 if ! systemctl is-enabled --quiet "$SERVICE"; then

@@ -58,4 +58,4 @@ if [ -n "$(aiws_initramfs_problem)" ]; then
   echo "rebuilding the initramfs so the array assembles as $MD_DEVICE at boot"
   update-initramfs -u </dev/null
 fi
-if [ "$reboot" = 1 ]; then exit 100; fi
+if [ "$reboot" = 1 ]; then aiws_reboot_required "the array is active as /dev/$md: a reboot assembles it as $MD_DEVICE"; fi

@@ -1,6 +1,6 @@
 import type { Profile } from "../../profile/schema/profile.js";
 import type { Step } from "../step.js";
-import { aptPackagesStep } from "./packages.js";
+import { packagesStep } from "../packages/index.js";
 import { FSTAB, MDADM_CONF, storageLayout, type DataFilesystem, type RaidArray, type StorageLayout } from "./layout.js";
 import { bashBody, storageSh } from "./sh.js";
 
@@ -120,7 +120,7 @@ export function storageSteps(profile: Profile): Step[] {
   if (!layout || layout.filesystems.length === 0) return [];
   const wipe = layout.config.wipe;
   const steps: Step[] = [
-    aptPackagesStep({ id: "storage-packages", title: `storage tools: ${layout.packages.join(", ")}`, concern: CONCERN, packages: layout.packages }),
+    packagesStep({ id: "storage-packages", title: `storage tools: ${layout.packages.join(", ")}`, concern: CONCERN, packages: layout.packages }),
   ];
   let before = ["storage-packages"];
   if (layout.array) {

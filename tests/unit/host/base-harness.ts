@@ -4,7 +4,7 @@
  * paths redirected into a temporary directory through the step's own vars.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,6 +25,8 @@ export interface Run {
   readonly status: number;
   readonly stdout: string;
   readonly stderr: string;
+  /** The apply asked for a reboot (aiws_reboot_required wrote AIWS_REBOOT_FILE). */
+  readonly reboot?: boolean;
 }
 
 export function tempDir(prefix = "aiws-host-"): string {
@@ -41,7 +43,9 @@ export function runPhase(step: Step, phase: "check" | "apply" | "remove", opts: 
   const dir = tempDir("aiws-phase-");
   const file = join(dir, phase);
   writeFileSync(file, phaseFile(step, phase));
-  return runBash([file], opts);
+  const rebootFile = join(dir, "reboot-required");
+  const r = runBash([file], { ...opts, env: { ...opts.env, AIWS_REBOOT_FILE: rebootFile } });
+  return { ...r, reboot: existsSync(rebootFile) };
 }
 
 /** Runs bash with arguments (a script file and its arguments). */

@@ -94,8 +94,9 @@ describe("base steps, run with bash", () => {
     expect(check.stdout).not.toMatch(/ git | curl /);
     expect(runPhase(step, "apply", { bin }).status).toBe(0);
     const calls = readFileSync(join(root, "apt-calls"), "utf8").split("\n");
-    expect(calls[0]).toBe("-q update");
-    expect(calls[1]).toMatch(/^install -y -q --no-install-recommends build-essential ca-certificates wget /);
+    const apt = "-q -o DPkg::Lock::Timeout=1200 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold";
+    expect(calls[0]).toBe(`${apt} update`);
+    expect(calls[1]).toMatch(new RegExp(`^${apt} install -y --no-install-recommends build-essential ca-certificates wget `));
     expect(calls[1]).not.toMatch(/ git | curl /);
   });
 

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { shellcheck } from "../../helpers/lint.js";
 import { phaseFile } from "../../../src/host/render.js";
-import { REBOOT_REQUIRED_EXIT, type Step } from "../../../src/host/step.js";
+import type { Step } from "../../../src/host/step.js";
 import { nvidiaConcern, driverPinText, unattendedUpgradesText } from "../../../src/host/nvidia/index.js";
 import {
   DEFAULT_NVIDIA_REPO_URL,
@@ -82,7 +82,6 @@ describe("nvidia steps", () => {
         MODULE_PACKAGE_UBUNTU2404: "nvidia-dkms-580-open",
         MODULE_PACKAGE_DEBIAN12: "nvidia-kernel-open-dkms",
         NVIDIA_REPO_URL: DEFAULT_NVIDIA_REPO_URL,
-        REBOOT_REQUIRED_EXIT: "100",
       });
       expect(steps.every((s) => s.concern === "nvidia" && !s.destructive && s.secrets.length === 0)).toBe(true);
     });
@@ -227,21 +226,22 @@ describe("nvidia steps, run with bash against stand-ins", () => {
     writeFileSync(join(h.root, "smi/fail-next"), "1000"); // no driver loaded (nouveau holds the GPU)
     const r = h.run(driver, "apply");
     expect(r.stderr).toContain("NVIDIA driver 580.95.05 is installed; running: none. A reboot loads it.");
-    expect(r.status).toBe(REBOOT_REQUIRED_EXIT);
-    expect(h.aptCalls()).toMatch(/^-q update\ninstall -y -q --allow-downgrades dkms linux-headers-\S+ linux-headers-amd64 nvidia-open nvidia-kernel-open-dkms\n/);
+    expect(r.status).toBe(0);
+    expect(r.reboot).toBe(true);
+    expect(h.aptCalls()).toMatch(/^-q -o DPkg::Lock::Timeout=1200 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold update\n-q -o DPkg::Lock::Timeout=1200 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold install -y --allow-downgrades dkms linux-headers-\S+ linux-headers-amd64 nvidia-open nvidia-kernel-open-dkms\n/);
     expect(h.held()).toEqual(["nvidia-kernel-open-dkms", "nvidia-open"]);
     expect(readFileSync(join(h.root, "preferences.d/aiws-nvidia-driver"), "utf8")).toBe(`${driverPinText("580")}\n`);
     expect(readFileSync(join(h.root, "apt.conf.d/51aiws-nvidia-unattended-upgrades"), "utf8")).toBe(`${unattendedUpgradesText()}\n`);
 
-    // Run again in the same boot: the change is still pending, so still 100, and nothing reinstalled.
+    // Run again in the same boot: the change is still pending, so a reboot again, and nothing reinstalled.
     const again = h.run(driver, "apply");
-    expect(again.status).toBe(REBOOT_REQUIRED_EXIT);
+    expect(again).toMatchObject({ status: 0, reboot: true });
     expect(h.aptCalls().match(/install/g)).toHaveLength(1);
 
     // A different boot in which the driver still does not load: not a reboot this run caused.
     writeFileSync(join(h.root, "state/nvidia-driver.reboot-pending"), "another-boot\n");
     const stuck = h.run(driver, "apply");
-    expect(stuck.status).toBe(1);
+    expect(stuck).toMatchObject({ status: 1, reboot: false });
     expect(stuck.stderr).toContain("NVIDIA driver 580.95.05 is installed but no driver is running, and this run changed nothing");
 
     // After the reboot the driver answers: check passes, apply is not needed.

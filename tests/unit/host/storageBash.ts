@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -28,6 +28,8 @@ export interface BashResult {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
+  /** The script asked for a reboot (aiws_reboot_required wrote AIWS_REBOOT_FILE). */
+  readonly reboot: boolean;
 }
 
 /** Runs a script with bash; `stubs` (name -> bash body) go first on PATH. */
@@ -45,10 +47,10 @@ export function runBash(text: string, opts: { stubs?: Record<string, string>; en
   const r = spawnSync("bash", [file], {
     encoding: "utf8",
     cwd: opts.cwd ?? dir,
-    env: { ...process.env, ...opts.env, PATH: `${bin}:${process.env.PATH ?? ""}` },
+    env: { ...process.env, AIWS_REBOOT_FILE: join(dir, "reboot-required"), ...opts.env, PATH: `${bin}:${process.env.PATH ?? ""}` },
     input: "",
   });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, reboot: existsSync(join(dir, "reboot-required")) };
 }
 
 /** True when this machine lets the tests make loop devices (root, util-linux). */

@@ -1,0 +1,68 @@
+/**
+ * `npm run bench:converge [-- --keep]`: what a converge costs on the VM lab, the RAID 0
+ * (quad-GPU) lab profile as root, through the test engine (the stack's program, each command
+ * over SSH for real). A benchmark, not a test: it prints the figures and exits 0 unless
+ * something could not be measured.
+ *
+ *   fresh    a fresh guest converged from nothing (every step applies, detached on the host)
+ *   again    the same guest converged again: every check passes in the SSH session, nothing
+ *            is applied, so nothing is detached
+ *   ssh      a bare `ssh guest true` times the number of commands the converge ran, for scale
+ *
+ * Run it on two commits to compare them (the machine's other load moves every figure: compare
+ * the ratios again/ssh and fresh/ssh, measured in the same run). Brings the lab up fresh first;
+ * down at the end unless --keep.
+ */
+import { spawnSync } from "node:child_process";
+import { engineUp, type EngineSummary } from "../src/lab/engine.js";
+import { labDown } from "../src/lab/lab.js";
+import { net } from "../src/lab/config.js";
+import { sshArgs } from "../src/lab/ssh.js";
+import { LAB_PROFILES, labStackConfig, prepareLab } from "../lab/workstation.js";
+
+const keep = process.argv.includes("--keep");
+
+function sshSeconds(): number {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync("ssh", [...sshArgs(net.guestIp), "true"], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`ssh guest true failed: ${r.stderr}`);
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+async function converge(label: string): Promise<EngineSummary> {
+  const { config, secretKeys } = labStackConfig({ profile: LAB_PROFILES.raid0 });
+  const s = await engineUp({ config, secretKeys });
+  if (!s.ok) throw new Error(`${label} converge failed: ${s.error ?? s.records.find((r) => r.outcome === "failed")?.error ?? "?"}`);
+  return s;
+}
+
+async function main(): Promise<number> {
+  if (process.getuid?.() !== 0) {
+    console.error("bench:converge: the lab needs root (it creates network namespaces and a tap device)");
+    return 2;
+  }
+  try {
+    await prepareLab((l) => console.log(`  ${l}`), { fresh: true });
+    const fresh = await converge("fresh");
+    const again = await converge("again");
+    const ssh = [sshSeconds(), sshSeconds(), sshSeconds()].sort((a, b) => a - b)[1]!;
+    const commands = again.records.filter((r) => r.operation !== "none").length;
+    const row = (name: string, s: EngineSummary) =>
+      `  ${name.padEnd(8)} ${s.seconds.toFixed(1).padStart(7)} s  ${String(s.applied).padStart(3)} applied  ${String(s.inSync).padStart(3)} in sync  ${(s.seconds / (ssh * commands)).toFixed(2).padStart(6)}x ssh`;
+    console.log(`bench:converge (${LAB_PROFILES.raid0}, root, ${commands} commands a converge)`);
+    console.log(row("fresh", fresh));
+    console.log(row("again", again));
+    console.log(`  ssh      ${ssh.toFixed(3).padStart(7)} s  one bare 'ssh guest true' (median of 3); "x ssh" is the converge over ${commands} of them`);
+    return 0;
+  } finally {
+    if (!keep) await labDown();
+  }
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (e: unknown) => {
+    console.error(`bench:converge: ${e instanceof Error ? e.message : String(e)}`);
+    process.exitCode = 1;
+  },
+);
