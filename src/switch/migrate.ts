@@ -39,7 +39,13 @@ export interface MigrationResult {
   readonly error?: string;
 }
 
-const MANIFEST = `${STATE_DIR}/migration-manifest.sha256`;
+/** Every file to move with its hash, as `sha256sum -z` writes it: NUL-separated, names unescaped. */
+const MANIFEST = `${STATE_DIR}/migration-manifest.sha256z`;
+/** While it exists, aiws-backup refuses to run (src/host/backup/host/backup-run): the data volumes are not to be trusted. */
+const IN_PROGRESS = `${STATE_DIR}/migration-in-progress`;
+
+/** How long one phase's command may run: hashing or restoring terabytes over 1 GbE takes hours. */
+const PHASE_TIMEOUT_MS = 6 * 3_600_000;
 
 class Stop extends Error {}
 
@@ -59,6 +65,9 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
   let changed = false;
   let files = 0;
   let mismatches: string[] = [];
+  let snapshot = "";
+  let kept: { hash: string; path: string }[] = [];
+  const id = (a.now ?? (() => new Date()))().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
 
   const phase = async (name: string, body: () => Promise<string>) => {
     const t0 = Date.now();
@@ -68,7 +77,7 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
     phases.push({ name, seconds, detail });
     log(`migration: ${name}: ${detail} (${seconds} s)`);
   };
-  const root = async (script: string, what: string, timeoutMs = 6 * 3_600_000): Promise<string> => {
+  const root = async (script: string, what: string, timeoutMs = PHASE_TIMEOUT_MS): Promise<string> => {
     const r = await a.host.runScript(`set -euo pipefail\n${script}\n`, { timeoutMs });
     if (r.code !== 0) throw new Stop(`${what} failed (exit ${r.code}): ${lastLines(r.stderr || r.stdout)}`);
     return r.stdout;
@@ -81,15 +90,21 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       await root("systemctl start aiws-backup.service", "the backup (aiws-backup.service)");
       const status = await readStatus(root);
       if (!status.lastBackup || Date.parse(status.lastBackup.time) < started.getTime() - 1000) throw new Stop("the backup unit finished but recorded no new backup");
-      return `snapshot ${status.lastBackup.snapshot}`;
+      // Tagged so that the retention never removes it (backup-run: --keep-tag aiws-migration), and
+      // found again by its own tag: restic gives a re-tagged snapshot a new id.
+      await root(`${RESTIC_WRAPPER} tag --add aiws-migration --add aiws-migration-${id} ${shellQuote(status.lastBackup.snapshot)}`, "tagging the snapshot");
+      snapshot = parseSnapshotId(await root(`${RESTIC_WRAPPER} snapshots --json --tag aiws-migration-${id}`, "finding the tagged snapshot"));
+      return `snapshot ${snapshot.slice(0, 8)}, tagged aiws-migration-${id}`;
     });
     await phase("verify", async () => {
       await root("systemctl start aiws-backup-check.service", "the repository check (aiws-backup-check.service)");
       const fresh = isBackupFresh(await readStatus(root), 1, now());
       if (!fresh.fresh) throw new Stop(`the backup is not verified: ${fresh.reasons.join("; ")}`);
-      const inSnapshot = await snapshotFiles(root, mounts);
-      const manifest = parseManifest(await root(`find ${mounts.map(shellQuote).join(" ")} -xdev -type f ! -path '*/lost+found/*' -print0 | sort -z | xargs -0 -r sha256sum`, "hashing the data"));
-      const kept = manifest.filter((m) => inSnapshot.has(m.path));
+      const inSnapshot = await snapshotFiles(root, mounts, snapshot);
+      const manifest = parseManifest(
+        await root(`mkdir -p ${STATE_DIR}\nfind ${mounts.map(shellQuote).join(" ")} -xdev -type f ! -path '*/lost+found/*' -print0 | sort -z | xargs -0 -r sha256sum -z -- | tee ${MANIFEST}`, "hashing the data"),
+      );
+      kept = manifest.filter((m) => inSnapshot.has(m.path));
       const lost = manifest.filter((m) => !inSnapshot.has(m.path));
       if (kept.length === 0 && lost.length > 0) {
         throw new Stop(`the latest snapshot holds none of the ${lost.length} file(s) on the old layout (e.g. ${lost[0]!.path}): check backup.paths and the excludes before migrating`);
@@ -99,11 +114,11 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
         throw new Stop(`${lost.length} file(s) on the old layout are in no snapshot (excluded from backups, or under a .nobackup marker), e.g. ${sample}: move them off the data volume, or accept losing them with --discard-unbacked-up`);
       }
       files = kept.length;
-      await root(`mkdir -p ${STATE_DIR}\ncat > ${MANIFEST} <<'AIWS_MANIFEST_EOF'\n${kept.map((m) => `${m.hash}  ${m.path}`).join("\n")}\nAIWS_MANIFEST_EOF`, "recording the manifest");
       return `repository checked; ${kept.length} file(s) hashed into ${MANIFEST}${lost.length ? `; ${lost.length} not backed up, discarded as agreed` : ""}`;
     });
     await phase("rebuild", async () => {
       changed = true;
+      await root(`printf '%s\\n' ${shellQuote(`id ${id} ${a.from.storage?.layout ?? "none"} -> ${a.to.storage?.layout ?? "none"}, snapshot ${snapshot.slice(0, 8)}`)} > ${IN_PROGRESS}`, "pausing the backups");
       await root(mounts.map((m) => `if mountpoint -q ${shellQuote(m)}; then umount ${shellQuote(m)}; fi`).join("\n"), "unmounting the old layout");
       try {
         await a.converge();
@@ -115,19 +130,28 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
     });
     await phase("restore", async () => {
       const includes = mounts.map((m) => `--include ${shellQuote(m)}`).join(" ");
-      await root(`${RESTIC_WRAPPER} restore latest --target / ${includes} --verify`, "restic restore");
-      return `restored ${mounts.join(", ")} from the verified snapshot`;
+      await root(`${RESTIC_WRAPPER} restore ${shellQuote(snapshot)} --target / ${includes} --verify`, "restic restore");
+      return `restored ${mounts.join(", ")} from the verified snapshot ${snapshot.slice(0, 8)}`;
     });
     await phase("verify-again", async () => {
-      const r = await a.host.runScript(`sha256sum --quiet --check ${MANIFEST} 2>&1 || true\n`);
-      mismatches = r.stdout.split("\n").filter((l) => /: (FAILED|FAILED open or read)$/.test(l.trim())).map((l) => l.replace(/: FAILED.*$/, ""));
-      if (mismatches.length > 0) throw new Stop(`${mismatches.length} of ${files} restored file(s) differ from the hash recorded before: ${mismatches.slice(0, 5).join(", ")}`);
-      return `${files} file(s) byte-identical`;
+      // Every file hashed again; xargs exits 123 when sha256sum could not read some (missing).
+      // Anything else (ssh's 255, a missing manifest) means the comparison never ran.
+      const r = await a.host.runScript(`set -o pipefail\ncut -z -c67- ${MANIFEST} | xargs -0 -r sha256sum -z --\n`, { timeoutMs: PHASE_TIMEOUT_MS });
+      if (r.code !== 0 && r.code !== 123) throw new Stop(`the final comparison did not run (exit ${r.code}): ${lastLines(r.stderr || r.stdout) || "no output"}`);
+      const now = new Map(parseManifest(r.stdout).map((m) => [m.path, m.hash]));
+      mismatches = kept.filter((m) => now.get(m.path) !== m.hash).map((m) => m.path);
+      const same = kept.length - mismatches.length;
+      if (mismatches.length > 0) throw new Stop(`${mismatches.length} of ${files} restored file(s) differ from the hash recorded before, or are missing: ${mismatches.slice(0, 5).join(", ")}`);
+      if (same !== files) throw new Stop(`compared ${same} file(s), expected ${files}`);
+      await root(`rm -f ${IN_PROGRESS}`, "resuming the backups");
+      return `${files} file(s) byte-identical; backups resumed`;
     });
     return { ok: true, phases, files, mismatches };
   } catch (e) {
     if (!(e instanceof Stop)) throw e;
-    const state = changed ? "the host was changed: the data is in the verified snapshot and the manifest stays in " + MANIFEST : "nothing on the host was changed";
+    const state = changed
+      ? `the host was changed: the data is in the verified snapshot ${snapshot.slice(0, 8)} (tag aiws-migration-${id}), the manifest stays in ${MANIFEST}, and backups stay paused (${IN_PROGRESS}) until the data is back`
+      : "nothing on the host was changed";
     return { ok: false, phases, files, mismatches, error: `${e.message} (${state})` };
   }
 }
@@ -138,10 +162,10 @@ async function readStatus(root: (s: string, what: string) => Promise<string>) {
   return parsed.status;
 }
 
-/** Every file path the latest snapshot holds under the mountpoints (restic ls --json: one node per line). */
-async function snapshotFiles(root: (s: string, what: string) => Promise<string>, mounts: readonly string[]): Promise<Set<string>> {
+/** Every file path the snapshot holds under the mountpoints (restic ls --json: one node per line). */
+async function snapshotFiles(root: (s: string, what: string) => Promise<string>, mounts: readonly string[], snapshot: string): Promise<Set<string>> {
   // --recursive: without it, restic ls lists only the named directories' own entries.
-  const out = await root(`${RESTIC_WRAPPER} ls --json --recursive latest ${mounts.map(shellQuote).join(" ")}`, "listing the snapshot");
+  const out = await root(`${RESTIC_WRAPPER} ls --json --recursive ${shellQuote(snapshot)} ${mounts.map(shellQuote).join(" ")}`, "listing the snapshot");
   const paths = new Set<string>();
   for (const l of out.split("\n")) {
     if (!l.startsWith("{")) continue;
@@ -151,11 +175,25 @@ async function snapshotFiles(root: (s: string, what: string) => Promise<string>,
   return paths;
 }
 
-function parseManifest(text: string): { hash: string; path: string }[] {
+/** `sha256sum -z` output: `HASH  NAME` records ended by NUL, the name unescaped (any byte but NUL). */
+export function parseManifest(text: string): { hash: string; path: string }[] {
   return text
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => ({ hash: l.slice(0, 64), path: l.slice(66) }));
+    .split("\0")
+    .filter((r) => /^[0-9a-f]{64}  ./s.test(r))
+    .map((r) => ({ hash: r.slice(0, 64), path: r.slice(66) }));
+}
+
+/** The full id of the one snapshot `restic snapshots --json --tag ...` lists. */
+function parseSnapshotId(json: string): string {
+  let list: { id?: string }[];
+  try {
+    list = JSON.parse(json) as { id?: string }[];
+  } catch {
+    throw new Stop(`restic snapshots printed no JSON: ${lastLines(json)}`);
+  }
+  const ids = list.map((x) => x.id).filter((x): x is string => typeof x === "string" && /^[0-9a-f]{64}$/.test(x));
+  if (ids.length !== 1) throw new Stop(`found ${ids.length} snapshot(s) with the migration's tag, expected one`);
+  return ids[0]!;
 }
 
 function lastLines(s: string): string {

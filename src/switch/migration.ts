@@ -21,24 +21,36 @@ export function dataMountpoints(p: Profile): string[] {
 export function migrationPlan(from: Profile, to: Profile, toFile: string, stack: string | undefined): MigrationPhase[] {
   const mounts = dataMountpoints(from);
   const s = stack ? ` --stack ${stack}` : "";
-  const manifest = "/var/lib/aiws/migration-manifest.sha256";
+  const manifest = "/var/lib/aiws/migration-manifest.sha256z";
   const list = mounts.join(" ");
   return [
-    { name: "backup", what: "back up now, with the data still on the old layout", commands: ["systemctl start aiws-backup.service"] },
+    {
+      name: "backup",
+      what: "back up now, with the data still on the old layout, and tag the snapshot so that no retention removes it",
+      commands: ["systemctl start aiws-backup.service", "aiws-restic tag --add aiws-migration --add aiws-migration-ID <the new snapshot>"],
+    },
     {
       name: "verify",
-      what: "verify the repository and record a hash of every file to move",
+      what: "verify the repository and record a hash of every file to move (NUL-separated: any file name survives)",
       commands: [
         "systemctl start aiws-backup-check.service",
-        `find ${list} -xdev -type f ! -path '*/lost+found/*' -print0 | sort -z | xargs -0 -r sha256sum > ${manifest}`,
+        `find ${list} -xdev -type f ! -path '*/lost+found/*' -print0 | sort -z | xargs -0 -r sha256sum -z -- > ${manifest}`,
       ],
     },
     {
       name: "rebuild",
-      what: `unmount the old layout (${from.storage?.layout ?? "none"}) and converge the new one (${to.storage?.layout ?? "none"})`,
-      commands: [...mounts.map((m) => `umount ${m}`), `pulumi config set aiws:profile ${toFile}${s}`, `pulumi up${s}`],
+      what: `pause the backups, unmount the old layout (${from.storage?.layout ?? "none"}) and converge the new one (${to.storage?.layout ?? "none"})`,
+      commands: ["echo 'id ID' > /var/lib/aiws/migration-in-progress", ...mounts.map((m) => `umount ${m}`), `pulumi config set aiws:profile ${toFile}${s}`, `pulumi up${s}`],
     },
-    { name: "restore", what: "restore the data from the verified snapshot onto the new layout", commands: mounts.map((m) => `aiws-restic restore latest --target / --include ${m} --verify`) },
-    { name: "verify-again", what: "compare every restored file with the hash recorded before", commands: [`sha256sum --quiet --check ${manifest}`] },
+    {
+      name: "restore",
+      what: "restore the data from the tagged, verified snapshot (by its id, never 'latest') onto the new layout",
+      commands: mounts.map((m) => `aiws-restic restore <the tagged snapshot's id> --target / --include ${m} --verify`),
+    },
+    {
+      name: "verify-again",
+      what: "hash every restored file again and compare each with the hash recorded before; then resume the backups",
+      commands: [`cut -z -c67- ${manifest} | xargs -0 -r sha256sum -z -- (every file must match)`, "rm /var/lib/aiws/migration-in-progress"],
+    },
   ];
 }

@@ -146,6 +146,29 @@ describe.skipIf(!hasRestic)("the backup on a host, with restic", () => {
     expect(isBackupFresh(st, 26, new Date()).reasons).toContain(`the last restore drill failed (${st.lastRestoreDrill!.time}): ${st.lastRestoreDrill!.message}`);
   });
 
+  it("keeps the full snapshot when the data is emptied and backed up again the same day (issue 11: forget used to prune it)", () => {
+    const s = sandbox();
+    expect(s.run("backup-run").code).toBe(0);
+    // The data volume comes back empty (a rebuilt layout, mounted before its restore).
+    execFileSync("bash", ["-c", `rm -rf ${JSON.stringify(join(s.root, "home"))}/* ${JSON.stringify(join(s.root, "data/projects"))}`]);
+    expect(s.run("backup-run").code).toBe(0);
+    const restic = (args: string[]) =>
+      execFileSync("restic", [...args, "-r", join(s.root, "repo")], { encoding: "utf8", env: { ...process.env, RESTIC_PASSWORD_FILE: join(s.root, "etc/aiws/restic/password") } });
+    const snaps = JSON.parse(restic(["snapshots", "--json"])) as { short_id: string }[];
+    expect(snaps).toHaveLength(2);
+    expect(restic(["ls", snaps[0]!.short_id])).toContain(join(s.root, "data/projects/paper/draft.tex"));
+  });
+
+  it("refuses, loudly and in the status, while a storage migration is in progress", () => {
+    const s = sandbox();
+    writeFileSync(join(s.env.AIWS_STATE, "migration-in-progress"), "id 20261202T070000Z independent -> raid0\n");
+    const r = s.run("backup-run");
+    expect(r.code).not.toBe(0);
+    expect(r.out).toContain("a storage migration is in progress (id 20261202T070000Z independent -> raid0 ): backups are paused until it has verified its restore");
+    expect(s.status().lastFailure).toMatchObject({ message: expect.stringContaining("backups are paused") });
+    expect(s.status().lastBackup).toBeNull();
+  });
+
   it("fails loudly when the NAS is unreachable, and the status says so", () => {
     const s = sandbox({ repository: "sftp:aiws-backup@nas.lan:/volume1/backup/workstation" });
     const r = s.run("backup-run");

@@ -34,14 +34,23 @@ const status = (over: object = {}) =>
   });
 
 const hash = (c: string) => c.repeat(64);
+/** The snapshot the migration tags and then finds by its tag (restic gives it a new id). */
+const SNAP = "5e".repeat(32);
+/** Names sha256sum would escape in its text format: a backslash, a newline. */
+const ODD = ["/data/a.bin", "/data/b c.txt", "/data/back\\slash", "/data/new\nline"];
+/** `sha256sum -z` output for the files (hash letter per file). */
+const zsum = (files: readonly (readonly [string, string])[]) => files.map(([h, f]) => `${hash(h)}  ${f}\0`).join("");
+const FILES = [["a", ODD[0]!], ["b", ODD[1]!], ["c", ODD[2]!], ["d", ODD[3]!]] as const;
 
 function healthyHost(extra: (s: string) => Partial<RunResult> | undefined = () => undefined) {
   return fakeHost((s) => {
     const e = extra(s);
     if (e) return e;
     if (s.includes("aiws-backup-status")) return { stdout: status() };
-    if (s.includes("ls --json --recursive latest")) return { stdout: ['{"struct_type":"snapshot"}', '{"type":"dir","path":"/data"}', '{"type":"file","path":"/data/a.bin"}', '{"type":"file","path":"/data/b c.txt"}'].join("\n") };
-    if (s.includes("sha256sum\n") || s.includes("xargs -0 -r sha256sum")) return { stdout: `${hash("a")}  /data/a.bin\n${hash("b")}  /data/b c.txt\n` };
+    if (s.includes("snapshots --json --tag aiws-migration-")) return { stdout: JSON.stringify([{ id: SNAP, short_id: SNAP.slice(0, 8), tags: ["aiws", "aiws-migration"] }]) };
+    if (s.includes(`ls --json --recursive '${SNAP}'`)) return { stdout: ['{"struct_type":"snapshot"}', '{"type":"dir","path":"/data"}', ...ODD.map((p) => JSON.stringify({ type: "file", path: p }))].join("\n") };
+    if (s.includes("sha256sum -z -- | tee")) return { stdout: zsum(FILES) };
+    if (s.includes("cut -z -c67-")) return { stdout: zsum(FILES) };
     return undefined;
   });
 }
@@ -51,10 +60,21 @@ describe("the layout migration", () => {
     const host = healthyHost();
     let converged = 0;
     const r = await runMigration({ host, from, to, converge: async () => void converged++, now: () => NOW });
-    expect(r).toMatchObject({ ok: true, files: 2, mismatches: [] });
+    expect(r).toMatchObject({ ok: true, files: 4, mismatches: [] });
     expect(r.phases.map((p) => p.name)).toEqual(["backup", "verify", "rebuild", "restore", "verify-again"]);
     expect(converged).toBe(1);
-    const order = ["systemctl start aiws-backup.service", "systemctl start aiws-backup-check.service", "ls --json --recursive latest", "migration-manifest.sha256 <<", "umount '/data'", "restore latest --target / --include '/data' --verify", "sha256sum --quiet --check"];
+    const order = [
+      "systemctl start aiws-backup.service",
+      "tag --add aiws-migration --add aiws-migration-20261127T100000Z 'abc123'",
+      "systemctl start aiws-backup-check.service",
+      `ls --json --recursive '${SNAP}'`,
+      "xargs -0 -r sha256sum -z -- | tee /var/lib/aiws/migration-manifest.sha256z",
+      "> /var/lib/aiws/migration-in-progress",
+      "umount '/data'",
+      `restore '${SNAP}' --target / --include '/data' --verify`,
+      "cut -z -c67- /var/lib/aiws/migration-manifest.sha256z | xargs -0 -r sha256sum -z --",
+      "rm -f /var/lib/aiws/migration-in-progress",
+    ];
     const at = order.map((o) => host.scripts.findIndex((s) => s.includes(o)));
     expect(at.every((i) => i >= 0)).toBe(true);
     expect([...at].sort((x, y) => x - y)).toEqual(at);
@@ -70,7 +90,7 @@ describe("the layout migration", () => {
   });
 
   it("stops, changing nothing, when files on the old layout are in no snapshot", async () => {
-    const host = healthyHost((s) => (s.includes("xargs -0 -r sha256sum") ? { stdout: `${hash("a")}  /data/a.bin\n${hash("c")}  /data/models/w.gguf\n` } : undefined));
+    const host = healthyHost((s) => (s.includes("sha256sum -z -- | tee") ? { stdout: zsum([["a", "/data/a.bin"], ["c", "/data/models/w.gguf"]]) } : undefined));
     const r = await runMigration({ host, from, to, converge: async () => expect.unreachable(), now: () => NOW });
     expect(r.error).toContain("1 file(s) on the old layout are in no snapshot");
     expect(r.error).toContain("/data/models/w.gguf");
@@ -79,9 +99,9 @@ describe("the layout migration", () => {
   });
 
   it("stops when the snapshot holds none of the files, even when losing some was agreed", async () => {
-    const host = healthyHost((s) => (s.includes("ls --json --recursive latest") ? { stdout: '{"struct_type":"snapshot"}\n' } : undefined));
+    const host = healthyHost((s) => (s.includes("ls --json --recursive") ? { stdout: '{"struct_type":"snapshot"}\n' } : undefined));
     const r = await runMigration({ host, from, to, discardUnbackedUp: true, converge: async () => expect.unreachable(), now: () => NOW });
-    expect(r.error).toContain("the latest snapshot holds none of the 2 file(s) on the old layout");
+    expect(r.error).toContain("the latest snapshot holds none of the 4 file(s) on the old layout");
     expect(host.scripts.some((s) => s.includes("umount"))).toBe(false);
   });
 
@@ -91,12 +111,32 @@ describe("the layout migration", () => {
     expect(r.error).toContain("the backup is not verified");
   });
 
-  it("reports every restored file that differs", async () => {
-    const host = healthyHost((s) => (s.includes("--quiet --check") ? { stdout: "/data/b c.txt: FAILED\nsha256sum: WARNING: 1 computed checksum did NOT match\n" } : undefined));
+  it("reports every restored file that differs or is missing, names sha256sum would escape included", async () => {
+    const host = healthyHost((s) =>
+      s.includes("cut -z -c67-") ? { code: 123, stdout: zsum([["a", ODD[0]!], ["x", ODD[1]!], ["c", ODD[2]!]]), stderr: `sha256sum: '${ODD[3]}': No such file or directory` } : undefined,
+    );
     const r = await runMigration({ host, from, to, converge: async () => undefined, now: () => NOW });
     expect(r.ok).toBe(false);
-    expect(r.mismatches).toEqual(["/data/b c.txt"]);
+    expect(r.mismatches).toEqual([ODD[1], ODD[3]]);
+    expect(r.error).toContain("2 of 4 restored file(s) differ from the hash recorded before, or are missing");
     expect(r.error).toContain("the host was changed");
+    expect(r.error).toContain("backups stay paused (/var/lib/aiws/migration-in-progress)");
+    expect(host.scripts.some((s) => s.includes("rm -f /var/lib/aiws/migration-in-progress"))).toBe(false);
+  });
+
+  it("a final comparison that never ran (ssh's exit 255, no output) is a failure, never 'byte-identical'", async () => {
+    for (const answer of [{ code: 255, stdout: "", stderr: "" }, { code: 1, stdout: "", stderr: "cut: /var/lib/aiws/migration-manifest.sha256z: No such file or directory" }]) {
+      const host = healthyHost((s) => (s.includes("cut -z -c67-") ? answer : undefined));
+      const r = await runMigration({ host, from, to, converge: async () => undefined, now: () => NOW });
+      expect(r.ok).toBe(false);
+      expect(r.error).toContain(`the final comparison did not run (exit ${answer.code})`);
+    }
+  });
+
+  it("restores the snapshot it made and verified, by id, never 'latest'", async () => {
+    const host = healthyHost();
+    await runMigration({ host, from, to, converge: async () => undefined, now: () => NOW });
+    expect(host.scripts.filter((s) => s.includes("restore ")).join("\n")).not.toContain("latest");
   });
 
   it("a failed rebuild stops with the reason, the data safe in the verified snapshot", async () => {
