@@ -20,6 +20,10 @@ export function formatReport(r: CheckReport): string {
     out.push("  Ways out:");
     out.push(...r.suggestions.map((s) => `    - ${s}`));
   }
+  if (r.assumptions.length > 0) {
+    out.push("  Assumptions to confirm (the budgets hold only if these are true):");
+    out.push(...r.assumptions.map((a) => `    - ${a}`));
+  }
   if (r.notes.length > 0) out.push(...r.notes.map((n) => `  Note: ${n}`));
   return out.join("\n");
 }
@@ -64,5 +68,6 @@ export function reportJson(r: CheckReport): unknown {
     budgets: r.lines,
     suggestions: r.suggestions,
     notes: r.notes,
+    assumptions: r.assumptions,
   };
 }
