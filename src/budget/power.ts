@@ -25,7 +25,7 @@ export function powerLines(hw: Hardware, budget: BudgetConfig, gpuLimits?: reado
       load: loads.sustainedDc,
       limit: psu.ratedW * budget.psuHeadroom,
       unit: "W",
-      detail: `GPUs at their limit, the CPU at its ${cpuDraw(hw.cpu).peak} W ${hw.cpu.pptCapW !== undefined && hw.cpu.pptCapW < hw.cpu.draw.peak ? "PPT cap" : "PPT"}, the rest typical; ${Math.round(budget.psuHeadroom * 100)} % of the ${psu.ratedW} W ${psu.name}`,
+      detail: `GPUs at their limit, the CPU at its ${cpuDraw(hw.cpu).peak} W ${hw.cpu.pptCapW !== undefined && hw.cpu.pptCapW < hw.cpu.draw.peak ? "PPT cap" : "PPT"}, the rest typical; ${Math.round(budget.psuHeadroom * 100)} % of the PSU's ${psu.ratedW} W (${psu.name})`,
     }),
     line({
       id: "psu-peak",

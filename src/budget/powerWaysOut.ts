@@ -115,9 +115,11 @@ export function powerWaysOut(hw: Hardware, budget: BudgetConfig, psus: readonly 
   const caps = cpuCaps(hw.cpu);
 
   const waysOut: PowerWayOut[] = [];
-  const offered: (readonly Dim[])[] = [];
+  const offered: { dims: readonly Dim[]; way: PowerWayOut }[] = [];
   for (const dims of SUBSETS) {
-    if (offered.some((o) => o.every((d) => dims.includes(d)))) continue; // a smaller change already fits
+    const smaller = offered.filter((o) => o.dims.every((d) => dims.includes(d)));
+    // A smaller change that fits with no limit or cap at all leaves nothing to gain.
+    if (smaller.some((o) => !o.dims.includes("gpu") && !o.dims.includes("cpu"))) continue;
     if (dims.includes("gpu") && (hw.gpus.length === 0 || ceiling - 1 < floor)) continue;
     if (dims.includes("cpu") && caps.length === 0) continue;
     if (dims.length === 0 && !upsOver) continue;
@@ -134,14 +136,15 @@ export function powerWaysOut(hw: Hardware, budget: BudgetConfig, psus: readonly 
         }
       }
     }
-    if (found) {
+    // Offered beside a smaller change only when it lets the GPUs or the CPU draw more.
+    if (found && smaller.every((o) => gains(found!.change, o.way.change))) {
       waysOut.push(found);
-      offered.push(dims);
+      offered.push({ dims, way: found });
     }
   }
 
   const remarks: string[] = [];
-  if (hw.gpus.length > 0 && !offered.some((o) => o.length === 1 && o[0] === "gpu")) remarks.push(limitAloneRemark(hw, budget, floor));
+  if (hw.gpus.length > 0 && !offered.some((o) => o.dims.length === 1 && o.dims[0] === "gpu")) remarks.push(limitAloneRemark(hw, budget, floor));
   if (waysOut.length === 0) {
     remarks.push(
       `no change aiws tries fits: GPU limits down to ${floor} W, a CPU PPT cap down to ${hw.cpu.draw.typical} W, the PSUs of profiles/catalog/psus.yaml (the largest ${Math.max(0, ...psus.map((p) => p.spec.ratedW))} W), ` +
@@ -149,6 +152,15 @@ export function powerWaysOut(hw: Hardware, budget: BudgetConfig, psus: readonly 
     );
   }
   return { waysOut, remarks };
+}
+
+/**
+ * Whether `a` lets the GPUs or the CPU draw worthwhile more than `b`: 5 W per GPU or 20 W of
+ * CPU (no limit or cap counts as unlimited). Less is a trade the owner can make by hand.
+ */
+function gains(a: PowerChange, b: PowerChange): boolean {
+  const more = (x: number | undefined, y: number | undefined, by: number) => (x ?? Infinity) - (y ?? Infinity) >= by;
+  return more(a.gpuLimitW, b.gpuLimitW, 5) || more(a.cpuCapW, b.cpuCapW, 20);
 }
 
 /** Why a power limit alone is no way out: how low it would have to go, below the card's minimum. */
