@@ -3,7 +3,7 @@ import type { Profile } from "../profile/schema/profile.js";
 import type { Problem } from "../profile/problems.js";
 import { powerBudget } from "./power.js";
 import { profileVramBudget } from "./vramModels.js";
-import type { BudgetLine, BudgetResult } from "./types.js";
+import { round, type BudgetLine, type BudgetResult } from "./types.js";
 
 /**
  * The verdict on one profile, before anything touches a host: `invalid` when it cannot be
@@ -20,6 +20,8 @@ export interface CheckReport {
   readonly lines: readonly BudgetLine[];
   readonly suggestions: readonly string[];
   readonly notes: readonly string[];
+  /** What the budgets take on the owner's word (a PPT cap set in the BIOS): confirm each. */
+  readonly assumptions: readonly string[];
   /** DC and wall loads, for people: idle, sustained, peak, transient. */
   readonly loads?: { idleDc: number; sustainedDc: number; peakDc: number; transientDc: number; sustainedWall: number; peakWall: number };
 }
@@ -38,13 +40,15 @@ export function checkProfile(profile: Profile, file: string, files: readonly str
     lines,
     suggestions: results.flatMap((r) => r.suggestions),
     notes: results.flatMap((r) => r.notes),
-    loads: { idleDc, sustainedDc, peakDc, transientDc, sustainedWall, peakWall },
+    assumptions: power.assumptions,
+    // Rounded as the lines are, so the header and the table print the same figure.
+    loads: { idleDc: round(idleDc), sustainedDc: round(sustainedDc), peakDc: round(peakDc), transientDc: round(transientDc), sustainedWall: round(sustainedWall), peakWall: round(peakWall) },
   };
 }
 
 export function checkProfileFile(file: string): CheckReport {
   const { loaded, problems } = tryLoadProfile(file);
-  if (!loaded) return { file, status: "invalid", files: [file], problems, lines: [], suggestions: [], notes: [] };
+  if (!loaded) return { file, status: "invalid", files: [file], problems, lines: [], suggestions: [], notes: [], assumptions: [] };
   return checkProfile(loaded.profile, file, loaded.files);
 }
 

@@ -20,6 +20,10 @@ export function formatReport(r: CheckReport): string {
     out.push("  Ways out:");
     out.push(...r.suggestions.map((s) => `    - ${s}`));
   }
+  if (r.assumptions.length > 0) {
+    out.push("  Assumptions to confirm (the budgets hold only if these are true):");
+    out.push(...r.assumptions.map((a) => `    - ${a}`));
+  }
   if (r.notes.length > 0) out.push(...r.notes.map((n) => `  Note: ${n}`));
   return out.join("\n");
 }
@@ -29,27 +33,32 @@ function verdict(s: CheckReport["status"]): string {
 }
 
 function w(n: number): string {
-  return `${Math.round(n)} W`;
+  return `${n.toFixed(0)} W`;
 }
 
 function table(lines: readonly BudgetLine[]): string[] {
-  const rows = [
-    ["budget", "load", "limit", "margin", "verdict"],
-    ...lines.map((l) => [l.title, amount(l.load, l.unit), amount(l.limit, l.unit), signed(l.margin, l.unit), l.ok ? "ok" : "OVER"]),
-  ];
+  const rows = [["budget", "load", "limit", "margin", "verdict"], ...lines.map(row)];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const render = (r: string[]) => "  " + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
-  return [render(rows[0]!), "  " + widths.map((n) => "-".repeat(n)).join("  "), ...rows.slice(1).map(render)];
+  const why = lines.filter((l) => !l.ok).map((l) => `    ${l.title}: ${l.detail}`);
+  return [render(rows[0]!), "  " + widths.map((n) => "-".repeat(n)).join("  "), ...rows.slice(1).map(render), ...(why.length > 0 ? ["  Why over:", ...why] : [])];
 }
 
-function amount(n: number, unit: string): string {
-  const v = unit === "W" ? Math.round(n).toString() : n.toString();
-  return unit === "connectors" ? v : `${v} ${unit}`;
-}
-
-function signed(n: number, unit: string): string {
-  const s = amount(Math.abs(n), unit);
-  return n < 0 ? `-${s}` : `+${s}`;
+/**
+ * One row, every figure rounded once to what is shown (W to the watt, GB to 0.1) and the
+ * margin taken from the shown load and limit, so the row adds up and its sign agrees with the
+ * verdict. Where rounding to the watt would hide the sign, the row shows tenths.
+ */
+function row(l: BudgetLine): string[] {
+  let digits = l.unit === "W" ? 0 : l.unit === "connectors" ? 0 : 1;
+  const shown = (n: number) => Number(n.toFixed(digits));
+  if (shown(l.limit) - shown(l.load) < 0 === l.ok) digits = 1;
+  const load = shown(l.load);
+  const limit = shown(l.limit);
+  const margin = Number((limit - load).toFixed(digits));
+  const fmt = (n: number) => (l.unit === "connectors" ? n.toFixed(digits) : `${n.toFixed(digits)} ${l.unit}`);
+  const sign = margin < 0 || (!l.ok && margin === 0) ? "-" : "+";
+  return [l.title, fmt(load), fmt(limit), `${sign}${fmt(Math.abs(margin))}`, l.ok ? "ok" : "OVER"];
 }
 
 /** The same report for machines. */
@@ -64,5 +73,6 @@ export function reportJson(r: CheckReport): unknown {
     budgets: r.lines,
     suggestions: r.suggestions,
     notes: r.notes,
+    assumptions: r.assumptions,
   };
 }

@@ -1,7 +1,8 @@
 import type { Hardware } from "../profile/schema/hardware.js";
 import type { BudgetConfig } from "../profile/schema/profile.js";
-import { powerLoads, type PowerLoads } from "./powerLoads.js";
+import { cpuDraw, powerLoads, type PowerLoads } from "./powerLoads.js";
 import { line, round, type BudgetLine, type BudgetResult } from "./types.js";
+import { catalogPsus, powerWaysOut, type CatalogPsu, type PowerWayOut } from "./powerWaysOut.js";
 
 /** ATX 3.x units must ride 200 % of their rating for 100 us; an ATX 2.x unit promises nothing beyond 100 %. */
 export function transientCapacity(atxVersion: Hardware["psu"]["atxVersion"]): number {
@@ -24,7 +25,7 @@ export function powerLines(hw: Hardware, budget: BudgetConfig, gpuLimits?: reado
       load: loads.sustainedDc,
       limit: psu.ratedW * budget.psuHeadroom,
       unit: "W",
-      detail: `GPUs at their limit, the rest typical; ${Math.round(budget.psuHeadroom * 100)} % of the ${psu.ratedW} W ${psu.name}`,
+      detail: `GPUs at their limit, the CPU at its ${cpuDraw(hw.cpu).peak} W ${hw.cpu.pptCapW !== undefined && hw.cpu.pptCapW < hw.cpu.draw.peak ? "PPT cap" : "PPT"}, the rest typical; ${Math.round(budget.psuHeadroom * 100)} % of the PSU's ${psu.ratedW} W (${psu.name})`,
     }),
     line({
       id: "psu-peak",
@@ -102,82 +103,20 @@ function pct(f: number): string {
   return `${(f * 100).toFixed(1)} %`;
 }
 
-/** Standard PSU sizes, for "the PSU that would fit". */
-const PSU_SIZES = [850, 1000, 1200, 1300, 1500, 1600, 2000, 2200, 2500, 2800];
-const BREAKERS = [15, 20, 30];
-
-/** The power budget: every line, and when one is over, the ways out. */
-export function powerBudget(hw: Hardware, budget: BudgetConfig): BudgetResult & { loads: PowerLoads } {
+/** The power budget: every line, and when one is over, the ways out (each re-checked, see powerWaysOut.ts). */
+export function powerBudget(hw: Hardware, budget: BudgetConfig, psus: readonly CatalogPsu[] = catalogPsus()): BudgetResult & { loads: PowerLoads; waysOut: PowerWayOut[]; assumptions: string[] } {
   const { loads, lines } = powerLines(hw, budget);
   const over = lines.filter((l) => !l.ok);
-  const suggestions: string[] = [];
-  const notes: string[] = [];
-  if (over.length > 0) {
-    suggestions.push(...gpuLimitWayOut(hw, budget, over));
-    suggestions.push(...psuWayOut(hw, budget, loads, over));
-    suggestions.push(...circuitWayOut(hw, loads, over));
-    const ups = over.find((l) => l.id === "ups");
-    if (ups) suggestions.push(`UPS: a unit rated ${roundUp(ups.load, 100)} W or more (watts, not VA) carries the peak of ${Math.round(ups.load)} W.`);
-  }
+  const found = over.length > 0 ? powerWaysOut(hw, budget, psus) : { waysOut: [], remarks: [] };
+  const notes: string[] = [...found.remarks];
   if (hw.gpus.some((g) => g.powerLimitW === undefined) && hw.gpus.length > 0) {
     notes.push("GPUs without powerLimitW are budgeted at their board power; aiws leaves their limit at the card's default.");
   }
-  return { lines, suggestions, notes, loads };
-}
-
-/** The highest single per-GPU limit that makes every limit-sensitive line fit, never below a card's minimum. */
-function gpuLimitWayOut(hw: Hardware, budget: BudgetConfig, over: readonly BudgetLine[]): string[] {
-  if (hw.gpus.length === 0) return [];
-  const sensitive = over.filter((l) => l.id !== "psu-connectors");
-  if (sensitive.length === 0) return [];
-  const floor = Math.max(...hw.gpus.map((g) => g.powerLimitRangeW.min));
-  const ceiling = Math.max(...hw.gpus.map((g) => g.powerLimitW ?? g.tdpW));
-  const fits = (w: number) => powerLines(hw, budget, hw.gpus.map((g) => Math.min(w, g.powerLimitRangeW.max))).lines.every((l) => l.ok || l.id === "psu-connectors");
-  const where = hw.gpus.map((_, i) => `hardware.gpus.${i}.powerLimitW`).join(", ");
-  for (let w = ceiling - 1; w >= floor; w--) {
-    if (fits(w)) {
-      const after = powerLines(hw, budget, hw.gpus.map(() => w)).loads;
-      return [`GPU power limit: ${w} W per GPU fits every power budget (${where}: ${w}); the sustained wall draw becomes ${Math.round(after.sustainedWall)} W.`];
-    }
+  const assumptions: string[] = [];
+  if (hw.cpu.pptCapW !== undefined && hw.cpu.pptCapW < hw.cpu.draw.peak) {
+    assumptions.push(
+      `the CPU's package power is capped at ${hw.cpu.pptCapW} W (PPT) in the BIOS (hardware.cpu.pptCapW); stock it may hold ${hw.cpu.draw.peak} W indefinitely, and every power budget here counts ${hw.cpu.pptCapW} W`,
+    );
   }
-  // What the limit would have to be, ignoring the card's floor, to say how far off the floor is.
-  let needed: number | undefined;
-  for (let w = floor - 1; w >= 1; w--) {
-    if (fits(w)) {
-      needed = w;
-      break;
-    }
-  }
-  const names = [...new Set(hw.gpus.map((g) => g.name))].join(", ");
-  return [
-    `GPU power limit: none fits. Even at the card's minimum of ${floor} W (${names}) the budget is over${needed ? `; it would take ${needed} W per GPU, below what the card accepts` : ""}. Fewer GPUs, a bigger PSU or another circuit is needed.`,
-  ];
-}
-
-function psuWayOut(hw: Hardware, budget: BudgetConfig, loads: PowerLoads, over: readonly BudgetLine[]): string[] {
-  if (!over.some((l) => l.id.startsWith("psu-"))) return [];
-  const connectors = hw.gpus.filter((g) => g.connector === "12v-2x6").reduce((n, g) => n + g.count * g.connectorCount, 0);
-  const needW = Math.max(loads.sustainedDc / budget.psuHeadroom, loads.peakDc, loads.transientDc / transientCapacity("3.1"));
-  const size = PSU_SIZES.find((s) => s >= needW) ?? roundUp(needW, 100);
-  const what = `an ATX 3.x PSU of at least ${size} W${connectors > 0 ? ` with ${connectors} native 12V-2x6 connectors` : ""}`;
-  return [`PSU: ${what} (sustained ${Math.round(loads.sustainedDc)} W within ${Math.round(budget.psuHeadroom * 100)} %, peak ${Math.round(loads.peakDc)} W, transients ${Math.round(loads.transientDc)} W within 200 %) at the current GPU limits.`];
-}
-
-function circuitWayOut(hw: Hardware, loads: PowerLoads, over: readonly BudgetLine[]): string[] {
-  if (!over.some((l) => l.id.startsWith("circuit-"))) return [];
-  const { volts, continuousFraction } = hw.circuit;
-  const amps = BREAKERS.find((a) => loads.sustainedWall <= volts * a * continuousFraction && loads.peakWall <= volts * a);
-  const out: string[] = [];
-  if (amps) {
-    out.push(`Circuit: a dedicated ${volts} V / ${amps} A circuit carries it (${Math.round(volts * amps * continuousFraction)} W continuous against ${Math.round(loads.sustainedWall)} W sustained at the wall).`);
-  }
-  if (volts < 200) {
-    const wall240 = loads.sustainedWall; // conservative: the 230 V table is more efficient still
-    out.push(`Circuit: or 240 V / 15 A (${Math.round(240 * 15 * continuousFraction)} W continuous) with ${Math.round(wall240)} W or less at the wall.`);
-  }
-  return out;
-}
-
-function roundUp(n: number, step: number): number {
-  return Math.ceil(n / step) * step;
+  return { lines, suggestions: found.waysOut.map((w) => w.text), notes, loads, waysOut: found.waysOut, assumptions };
 }

@@ -27,7 +27,8 @@ export function vramBudget(profile: Profile, models: ModelCatalog): BudgetResult
   const ctx: FitContext = { slots, ram };
   const lines: BudgetLine[] = [];
   const suggestions: string[] = [];
-  const notes: string[] = [];
+  /** [service, what is said of it]: services that get the same sentence share one note. */
+  const notes: [string, string][] = [];
 
   const demands: Demand[] = [];
   for (const s of services) {
@@ -79,19 +80,20 @@ export function vramBudget(profile: Profile, models: ModelCatalog): BudgetResult
 
   for (const d of demands) {
     const s = d.service;
-    notes.push(`${s.name}: at most ${f1(d.ceilingTokS)} tok/s at batch 1 (${d.ceilingDetail})`);
+    notes.push([s.name, `at most ${f1(d.ceilingTokS)} tok/s at batch 1 (${d.ceilingDetail})`]);
     const f = memoryFraction(s);
     if (f !== undefined && !over.has(d)) {
       const first = d.perGpu[0];
       const cap = first ? (slots[first.gpu]?.capacityGB ?? 0) : 0;
       const pool = first ? f * cap - first.weightsGB - first.overheadGB : 0;
-      const perToken = kvBytesPerToken(d.model, s.kvCacheType) / (d.model.mla ? 1 : d.perGpu.length) / 1e9;
+      const perToken = kvBytesPerToken(d.model, s.kvCacheType) / (d.model.mla ? 1 : Math.min(d.perGpu.length, d.model.kvHeads)) / 1e9;
       if (pool > 0 && perToken > 0) {
         const tokens = pool / perToken;
-        notes.push(
-          `${s.name}: vLLM gives the rest of its ${f2(f)} share to the KV cache: ~${f1(pool)} GB per GPU, ~${f0(tokens / 1000)}K tokens ` +
+        notes.push([
+          s.name,
+          `vLLM gives the rest of its ${f2(f)} share to the KV cache: ~${f1(pool)} GB per GPU, ~${f0(tokens / 1000)}K tokens ` +
             `(${f1(tokens / s.contextLength)} sequences at ${s.contextLength})`,
-        );
+        ]);
       }
     }
   }
@@ -135,42 +137,64 @@ export function vramBudget(profile: Profile, models: ModelCatalog): BudgetResult
     }
   }
 
-  return { lines, suggestions: dedupe(suggestions), notes };
+  return { lines, suggestions: dedupe(suggestions), notes: mergeNotes(notes) };
 }
 
-/** One GPU: the services on it, each one's weights + KV + runtime, against the card (or vLLM's fractions of it). */
+/**
+ * One GPU: the services on it against the memory the driver exposes. Two limits apply: each
+ * vLLM service's weights + KV + runtime within its own fraction, and everything on the card
+ * (vLLM's whole fractions, its CUDA graphs outside them, the others' needs) within the card.
+ * The row shows whichever is tighter, so its margin and its verdict always agree, and its
+ * detail says which one it is.
+ */
 function gpuLine(slot: GpuSlot, demands: readonly Demand[], slots: readonly GpuSlot[]): { line: BudgetLine; culprits: Demand[] } {
   const cap = slot.capacityGB;
   const on = demands.filter((d) => d.perGpu.some((g) => g.gpu === slot.index));
-  const need = (d: Demand) => d.perGpu.find((g) => g.gpu === slot.index)!.totalGB;
-  const vllm = on.filter((d) => memoryFraction(d.service) !== undefined);
-  const fracSum = vllm.reduce((a, d) => a + memoryFraction(d.service)!, 0);
-  const pureVllm = vllm.length > 0 && vllm.length === on.length;
-  const limit = pureVllm ? cap * Math.min(1, fracSum) : cap;
-  const load = pureVllm ? on.reduce((a, d) => a + need(d), 0) : on.reduce((a, d) => a + occupancy(d, slot.index, slots), 0);
-  const vllmOver = vllm.filter((d) => need(d) > memoryFraction(d.service)! * cap + EPS);
-  const ok = load <= limit + EPS && vllmOver.length === 0 && fracSum <= 1 + EPS;
+  const shareOf = (d: Demand) => d.perGpu.find((g) => g.gpu === slot.index)!;
+  const cardLoad = on.reduce((a, d) => a + occupancy(d, slot.index, slots), 0);
+  type Bound = { load: number; limit: number; reason: (over: boolean) => string; culprits: Demand[] };
+  const bounds: Bound[] = [
+    {
+      load: cardLoad,
+      limit: cap,
+      culprits: on,
+      reason: (over) =>
+        on.some((d) => memoryFraction(d.service) !== undefined)
+          ? `${over ? "over: " : ""}vLLM's whole fractions + its CUDA graphs outside them${on.some((d) => memoryFraction(d.service) === undefined) ? " + the others' needs" : ""} ${over ? "exceed" : "within"} the card's ${f1(cap)} GB`
+          : `${over ? "over: " : ""}what the services need ${over ? "exceeds" : "within"} the card's ${f1(cap)} GB`,
+    },
+    ...on.flatMap((d): Bound[] => {
+      const f = memoryFraction(d.service);
+      if (f === undefined) return [];
+      return [
+        {
+          load: shareOf(d).totalGB,
+          limit: f * cap,
+          culprits: [d],
+          reason: (over) => `${over ? "over: " : ""}${d.service.name} needs ${f1(shareOf(d).totalGB)} GB, ${over ? "more than" : "within"} its ${f2(f)} share (${f1(f * cap)} GB)`,
+        },
+      ];
+    }),
+  ];
+  const tight = on.length === 0 ? bounds[0]! : bounds.reduce((a, b) => (b.limit - b.load < a.limit - a.load - EPS ? b : a));
+  const ok = on.length === 0 || bounds.every((b) => b.load <= b.limit + EPS);
 
   const parts = on.map((d) => {
-    const g = d.perGpu.find((x) => x.gpu === slot.index)!;
+    const g = shareOf(d);
     const f = memoryFraction(d.service);
     const split = d.perGpu.length > 1 ? ` (1/${d.perGpu.length} of it)` : "";
     return (
       `${d.service.name} ${d.service.quantization}${split}: ${f1(g.weightsGB)} weights + ${f1(g.kvGB)} KV + ${f1(g.overheadGB)} runtime = ${f1(g.totalGB)} GB` +
-      (f !== undefined ? ` of its ${f2(f)} x ${f1(cap)} = ${f1(f * cap)} GB` : "")
+      (f !== undefined ? ` of its ${f2(f)} x ${f1(cap)} = ${f1(f * cap)} GB, + ${f1(g.outsideGB)} GB of CUDA graphs outside it` : "")
     );
   });
-  const card = `${slot.vramGiB} GiB = ${f1(cap)} GB`;
-  const detail =
-    on.length === 0
-      ? `no service; ${card}`
-      : `${parts.join("; ")}; card ${card}` +
-        (fracSum > 1 + EPS ? `; vLLM fractions add to ${f2(fracSum)} of the card` : "") +
-        (!pureVllm && vllm.length > 0 ? `; vLLM takes its whole fraction, the others what they need` : "");
+  const card = slot.usableMiB !== undefined ? `${slot.usableMiB} MiB usable (${slot.vramGiB} GiB nominal) = ${f1(cap)} GB` : `${slot.vramGiB} GiB = ${f1(cap)} GB`;
+  const detail = on.length === 0 ? `no service; card ${card}` : `${tight.reason(!ok)}; ${parts.join("; ")}; card ${card}`;
   const title = on.length === 0 ? `GPU ${slot.index}` : `GPU ${slot.index}: ${on.map((d) => d.service.name).join(" + ")}`;
-  // A vLLM service over its own fraction is the one to change; otherwise all that share the card.
-  const culprits = ok ? [] : vllmOver.length > 0 ? vllmOver : on;
-  return { line: line({ id: `vram-gpu${slot.index}`, group: "vram", title, load, limit, unit: "GB", detail, ok }), culprits };
+  // Those over their own fraction are the ones to change; otherwise all that share the card.
+  const overOwn = bounds.slice(1).filter((b) => b.load > b.limit + EPS).flatMap((b) => b.culprits);
+  const culprits = ok ? [] : overOwn.length > 0 ? overOwn : on;
+  return { line: line({ id: `vram-gpu${slot.index}`, group: "vram", title, load: tight.load, limit: tight.limit, unit: "GB", detail, ok }), culprits };
 }
 
 function unsized(s: InferenceService, detail: string, what = "model"): BudgetLine {
@@ -184,6 +208,13 @@ function describeGpus(d: Demand, slots: readonly GpuSlot[]): string {
   const cap = slots[d.perGpu[0]!.gpu]?.capacityGB ?? 0;
   const each = f !== undefined ? `${f2(f)} x ${f1(cap)} = ${f1(f * cap)} GB` : `${f1(cap)} GB`;
   return `${n} GPU(s) of ${each} each (${f1(n * (f ?? 1) * cap)} GB)`;
+}
+
+/** One note per sentence, naming every service it is true of, in first-seen order. */
+function mergeNotes(notes: readonly [string, string][]): string[] {
+  const by = new Map<string, string[]>();
+  for (const [who, what] of notes) by.set(what, [...(by.get(what) ?? []), who]);
+  return [...by].map(([what, who]) => `${who.join(", ")}: ${what}`);
 }
 
 function dedupe(xs: string[]): string[] {

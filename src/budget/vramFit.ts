@@ -15,12 +15,15 @@ export interface FitContext {
 /** Rounding slack, so a layout that fits to the last digit is not refused by float error. */
 const EPS = 1e-6;
 
-/** What a service takes of one GPU: vLLM its whole fraction (the KV pool fills it), the others what they need. */
+/**
+ * What a service takes of one GPU: vLLM its whole fraction (the KV pool fills it) and the
+ * CUDA graphs it captures outside it, the others what they need.
+ */
 export function occupancy(d: Demand, gpu: number, slots: readonly GpuSlot[]): number {
   const share = d.perGpu.find((g) => g.gpu === gpu);
   if (!share) return 0;
   const f = memoryFraction(d.service);
-  return f !== undefined ? f * (slots[gpu]?.capacityGB ?? 0) : share.totalGB;
+  return f !== undefined ? f * (slots[gpu]?.capacityGB ?? 0) + share.outsideGB : share.totalGB;
 }
 
 /** Why a layout cannot run at all, whatever the memory: vLLM splits attention heads evenly over its GPUs. */
@@ -45,7 +48,7 @@ export function fits(d: Demand, others: readonly Demand[], ctx: FitContext, ramT
     const taken = others.reduce((a, o) => a + occupancy(o, share.gpu, ctx.slots), 0);
     const f = memoryFraction(d.service);
     if (f !== undefined) {
-      if (share.totalGB > f * cap + EPS || f * cap + taken > cap + EPS) return false;
+      if (share.totalGB > f * cap + EPS || f * cap + share.outsideGB + taken > cap + EPS) return false;
     } else if (share.totalGB + taken > cap + EPS) return false;
   }
   return opts.ignoreRam === true || d.ram.totalGB <= ctx.ram.availableGB - ramTakenGB + EPS;

@@ -15,22 +15,30 @@ import {
 
 export const GB = 1e9;
 export const GIB = 2 ** 30;
+export const MIB = 2 ** 20;
 
 /**
- * What a runtime holds on each GPU beyond weights and KV cache (derived, rounded up):
- * vLLM profiles a forward pass at its largest batch (activations 1-2 GB), captures CUDA
- * graphs (~1 GB) and counts the CUDA context and NCCL buffers (~1 GB) inside its fraction.
- * llama.cpp (and Ollama, which runs it) needs the CUDA context (~0.5 GB) and a compute
- * buffer (~1 GB at the default 512-token micro-batch with flash attention).
+ * What a runtime holds on each GPU beyond weights and KV cache (derived, rounded up). vLLM:
+ * inside its memory fraction, the activations of a forward pass at its largest batch (1-2 GB)
+ * and the CUDA context and NCCL buffers (~1 GB); outside it, the CUDA graphs it captures after
+ * the KV cache has taken the rest of the fraction (~1 GB, budgeted 1.5). llama.cpp (and
+ * Ollama, which runs it) has no fraction: the CUDA context (~0.5 GB) and a compute buffer
+ * (~1 GB at the default 512-token micro-batch with flash attention).
  */
-export const RUNTIME_OVERHEAD_GB: Readonly<Record<InferenceService["runtime"], number>> = { vllm: 4, ollama: 1.5, "llama.cpp": 1.5 };
+export const RUNTIME_MEMORY_GB: Readonly<Record<InferenceService["runtime"], { readonly inside: number; readonly outside: number }>> = {
+  vllm: { inside: 2.5, outside: 1.5 },
+  ollama: { inside: 1.5, outside: 0 },
+  "llama.cpp": { inside: 1.5, outside: 0 },
+};
 
 /** One GPU of the profile, in nvidia-smi order (the `hardware.gpus` entries, each `count` times). */
 export interface GpuSlot {
   readonly index: number;
   readonly name: string;
+  /** What the driver exposes, GB: the catalog's usableVramMiB, else the nominal size. */
   readonly capacityGB: number;
   readonly vramGiB: number;
+  readonly usableMiB?: number;
   readonly bandwidthGBs: number;
 }
 
@@ -38,7 +46,8 @@ export function gpuSlots(hw: Hardware): GpuSlot[] {
   const out: GpuSlot[] = [];
   for (const g of hw.gpus) {
     for (let i = 0; i < g.count; i++) {
-      out.push({ index: out.length, name: g.name, vramGiB: g.vramGiB, capacityGB: (g.vramGiB * GIB) / GB, bandwidthGBs: g.memoryBandwidthGBs });
+      const bytes = g.usableVramMiB !== undefined ? g.usableVramMiB * MIB : g.vramGiB * GIB;
+      out.push({ index: out.length, name: g.name, vramGiB: g.vramGiB, usableMiB: g.usableVramMiB, capacityGB: bytes / GB, bandwidthGBs: g.memoryBandwidthGBs });
     }
   }
   return out;
@@ -94,7 +103,11 @@ export interface GpuShare {
   readonly gpu: number;
   readonly weightsGB: number;
   readonly kvGB: number;
+  /** The runtime's memory inside vLLM's fraction (all of it for the others). */
   readonly overheadGB: number;
+  /** The runtime's memory outside vLLM's fraction (CUDA graphs); 0 for the others. */
+  readonly outsideGB: number;
+  /** Weights + KV + the runtime inside the fraction: what must fit the fraction (or the card). */
   readonly totalGB: number;
 }
 
@@ -123,14 +136,15 @@ export interface Demand {
 export function demand(s: InferenceService, model: ModelSpec, bitsPerWeight: number, slots: readonly GpuSlot[], ram: RamFacts): Demand {
   const w = weightsGB(model, bitsPerWeight);
   const kv = (kvBytesPerToken(model, s.kvCacheType) * s.contextLength * s.parallel) / GB;
-  const overhead = RUNTIME_OVERHEAD_GB[s.runtime];
+  const runtime = RUNTIME_MEMORY_GB[s.runtime];
   const gpus = s.gpus.filter((g) => g < slots.length);
   const n = gpus.length;
   const active = activeShare(model);
   const bw = (g: number) => slots[g]?.bandwidthGBs ?? 1;
 
   if (s.runtime === "vllm") {
-    const perGpu = gpus.map((gpu) => share(gpu, w / n, model.mla ? kv : kv / n, overhead));
+    // Each rank holds at least one KV head: past the model's KV heads vLLM replicates them.
+    const perGpu = gpus.map((gpu) => share(gpu, w / n, model.mla ? kv : kv / Math.min(n, model.kvHeads), runtime));
     const perToken = (w * active) / n;
     const ceiling = n === 0 ? 0 : Math.min(...gpus.map((g) => bw(g) / perToken));
     return {
@@ -153,7 +167,7 @@ export function demand(s: InferenceService, model: ModelSpec, bitsPerWeight: num
   const onGpu = layersOnGpu / model.layers;
   const split = s.tensorSplit && s.tensorSplit.length === s.gpus.length ? s.gpus.map((g, i) => [g, s.tensorSplit![i]!] as const).filter(([g]) => g < slots.length) : gpus.map((g) => [g, 1] as const);
   const splitSum = split.reduce((a, [, p]) => a + p, 0);
-  const perGpu = split.map(([gpu, p]) => share(gpu, (w * onGpu * p) / splitSum, (kv * onGpu * p) / splitSum, overhead));
+  const perGpu = split.map(([gpu, p]) => share(gpu, (w * onGpu * p) / splitSum, (kv * onGpu * p) / splitSum, runtime));
   const ramW = w * (1 - onGpu);
   const ramKv = kv * (1 - onGpu);
   // Layers run one after another: each device's bytes at its own bandwidth.
@@ -176,8 +190,8 @@ export function demand(s: InferenceService, model: ModelSpec, bitsPerWeight: num
   };
 }
 
-function share(gpu: number, weights: number, kv: number, overhead: number): GpuShare {
-  return { gpu, weightsGB: weights, kvGB: kv, overheadGB: overhead, totalGB: weights + kv + overhead };
+function share(gpu: number, weights: number, kv: number, runtime: { inside: number; outside: number }): GpuShare {
+  return { gpu, weightsGB: weights, kvGB: kv, overheadGB: runtime.inside, outsideGB: runtime.outside, totalGB: weights + kv + runtime.inside };
 }
 
 /** 1 decimal, for details. */

@@ -37,7 +37,8 @@ export function memoryWaysOut(d: Demand, others: readonly Demand[], ctx: FitCont
   if (f !== undefined) {
     const need = Math.max(...d.perGpu.map((g) => g.totalGB / (ctx.slots[g.gpu]?.capacityGB ?? Infinity)));
     const wanted = Math.ceil(need * 100) / 100;
-    if (wanted > f && wanted <= 0.95) {
+    // No fixed ceiling: the fit check leaves room for the CUDA graphs outside the fraction.
+    if (wanted > f && wanted < 1) {
       const v = variant(d, { memoryFraction: wanted }, ctx);
       if (ok(v)) say(`memoryFraction: ${f2(wanted)} (vLLM's share of each GPU) fits`);
     }

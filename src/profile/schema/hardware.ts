@@ -23,6 +23,11 @@ export const gpuSpecSchema = z
     name: z.string().min(1),
     architecture: z.enum(["blackwell", "hopper", "ada", "ampere"]),
     vramGiB: z.number().positive().max(1024),
+    /**
+     * What the driver exposes (nvidia-smi memory.total), MiB: a little less than the nominal
+     * size. Runtimes size their share from it; without it aiws takes the nominal size.
+     */
+    usableVramMiB: z.number().positive().max(1024 * 1024).optional(),
     memoryBandwidthGBs: z.number().positive(),
     tdpW: watts.positive().describe("board power at the default limit"),
     draw: drawSchema,
@@ -62,7 +67,17 @@ export const cpuSpecSchema = z
   })
   .strict();
 
-export const cpuEntrySchema = cpuSpecSchema.extend({ model: z.string().min(1) }).strict();
+export const cpuEntrySchema = cpuSpecSchema
+  .extend({
+    model: z.string().min(1),
+    /**
+     * A package power (PPT) limit the owner sets in the BIOS, W. Without it the CPU is budgeted
+     * at its PPT (`draw.peak`) for sustained loads too: CPU-offloaded inference holds it for
+     * hours while the GPUs run. `npm run check` lists it among the assumptions to confirm.
+     */
+    pptCapW: watts.positive().optional(),
+  })
+  .strict();
 
 export const psuSpecSchema = z
   .object({

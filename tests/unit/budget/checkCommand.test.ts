@@ -23,7 +23,7 @@ describe("npm run check", () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain("profiles/quad-gpu.yaml (quad-gpu: ");
     expect(r.out).toMatch(/budget\s+load\s+limit\s+margin\s+verdict/);
-    expect(r.out).toMatch(/Circuit continuous\s+1474 W\s+1920 W\s+\+446 W\s+ok/);
+    expect(r.out).toMatch(/Circuit continuous\s+1568 W\s+1920 W\s+\+352 W\s+ok/);
     expect(r.out).not.toContain("Ways out");
   });
 
@@ -31,7 +31,7 @@ describe("npm run check", () => {
     const r = check("profiles/a16z.yaml");
     expect(r.code).toBe(1);
     expect(r.out).toContain(": REFUSED");
-    expect(r.out).toMatch(/Circuit continuous\s+1711 W\s+1440 W\s+-271 W\s+OVER/);
+    expect(r.out).toMatch(/Circuit continuous\s+1939 W\s+1440 W\s+-499 W\s+OVER/);
     expect(r.out).toMatch(/PSU 12V-2x6 connectors\s+4\s+2\s+-2\s+OVER/);
     expect(r.out).toContain("Ways out:");
   });
@@ -51,7 +51,7 @@ describe("npm run check", () => {
     expect(r.code).toBe(1);
     const j = JSON.parse(r.out);
     expect(j).toMatchObject({ status: "refused", name: "a16z" });
-    expect(j.budgets.find((b: { id: string }) => b.id === "circuit-continuous")).toMatchObject({ load: 1711.4, limit: 1440, ok: false });
+    expect(j.budgets.find((b: { id: string }) => b.id === "circuit-continuous")).toMatchObject({ load: 1938.9, limit: 1440, ok: false });
     expect(j.suggestions.length).toBeGreaterThan(0);
   });
 

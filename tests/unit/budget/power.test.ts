@@ -58,8 +58,8 @@ describe("loads from the reference figures", () => {
     const r = powerBudget(load("base").hardware, load("base").budget);
     // GPU 300 + CPU PPT 400 + 6 RDIMM x 10 + 2 NVMe x 20 + board 60 + fans 25 + peripherals 10
     expect(r.loads.peakDc).toBe(895);
-    // GPU 300 + CPU 200 + 6 x 5 + 2 x 10 + 40 + 15 + 10
-    expect(r.loads.sustainedDc).toBe(615);
+    // GPU 300 + CPU at its PPT 400 + 6 x 5 + 2 x 10 + 40 + 15 + 10
+    expect(r.loads.sustainedDc).toBe(815);
     expect(r.loads.idleDc).toBe(30 + 50 + 18 + 10 + 30 + 10 + 10);
     // GPU excursion 2 x 300 on top of the rest at peak
     expect(r.loads.transientDc).toBe(895 + 300);
@@ -93,19 +93,19 @@ describe("verdicts of the shipped profiles", () => {
     expect(r.lines.filter((l) => !l.ok).map((l) => l.id)).toEqual(over);
   });
 
-  it("a16z: 1711 W at the wall for hours against the 1440 W a 15 A circuit may carry", () => {
+  it("a16z: 1939 W at the wall for hours against the 1440 W a 15 A circuit may carry", () => {
     const p = load("a16z");
     const c = byId(powerBudget(p.hardware, p.budget).lines, "circuit-continuous");
-    expect(c).toMatchObject({ load: 1711.4, limit: 1440, margin: -271.4, ok: false });
+    expect(c).toMatchObject({ load: 1938.9, limit: 1440, margin: -498.9, ok: false });
   });
 
-  it("a16z: the ways out name the card's minimum, the PSU and the circuit that would fit", () => {
+  it("a16z: the one way out changes PSU, circuit, GPU limit and CPU cap together", () => {
     const p = load("a16z");
-    const s = powerBudget(p.hardware, p.budget).suggestions.join("\n");
-    expect(s).toContain("Even at the card's minimum of 250 W");
-    expect(s).toContain("it would take 236 W per GPU");
-    expect(s).toContain("at least 2000 W with 4 native 12V-2x6 connectors");
-    expect(s).toContain("120 V / 20 A circuit");
+    const r = powerBudget(p.hardware, p.budget);
+    expect(r.suggestions).toHaveLength(1);
+    expect(r.suggestions[0]).toContain("hardware.psu.model: atx31-1600-titanium-4x12v2x6");
+    expect(r.suggestions[0]).toContain("120 V / 20 A circuit");
+    expect(r.notes.join("\n")).toContain("a GPU power limit alone cannot fix the 4 12V-2x6 connectors");
   });
 
   it("dual-gpu uses both of the TX-1300's native connectors; a third GPU is refused for connectors", () => {
@@ -118,16 +118,17 @@ describe("verdicts of the shipped profiles", () => {
 
 describe("the highest per-GPU limit that fits", () => {
   it("finds it when the card accepts it", () => {
-    // dual-gpu on a 1000 W PSU: peak 1195 W is over; lowering the GPUs brings it in.
+    // dual-gpu on a 1200 W PSU: the sustained 1115 W is over 90 % of it; lowering the GPUs brings it in.
     const p = load("dual-gpu");
-    const hw = { ...p.hardware, psu: { ...p.hardware.psu, ratedW: 1100 } };
+    const hw = { ...p.hardware, psu: { ...p.hardware.psu, ratedW: 1200 } };
     const r = powerBudget(hw, p.budget);
-    expect(byId(r.lines, "psu-peak").ok).toBe(false);
+    expect(byId(r.lines, "psu-sustained").ok).toBe(false);
     const s = r.suggestions.find((x) => x.startsWith("GPU power limit"))!;
-    // peak = 595 + 2L <= 1100 -> L <= 252; sustained = 315 + 2L <= 990 -> L <= 337
-    expect(s).toContain("252 W per GPU fits every power budget");
-    expect(s).toContain("hardware.gpus.0.powerLimitW: 252");
-    const fixed = { ...hw, gpus: [{ ...hw.gpus[0]!, powerLimitW: 252 }] };
+    // peak = 595 + 2L <= 1200 -> L <= 302; sustained = 515 + 2L <= 1080 -> L <= 282
+    expect(s).toContain("GPU power limit 282 W per GPU");
+    expect(s).toContain("hardware.gpus.0.powerLimitW: 282");
+    const fixed = { ...hw, gpus: [{ ...hw.gpus[0]!, powerLimitW: 282 }] };
+    expect(powerBudget({ ...hw, gpus: [{ ...hw.gpus[0]!, powerLimitW: 283 }] }, p.budget).lines.every((l) => l.ok)).toBe(false);
     expect(powerBudget(fixed, p.budget).lines.every((l) => l.ok)).toBe(true);
   });
 
@@ -135,7 +136,7 @@ describe("the highest per-GPU limit that fits", () => {
     const p = load("quad-gpu");
     const hw = { ...p.hardware, circuit: { ...p.hardware.circuit, amps: 15 }, psu: { ...p.hardware.psu, ratedW: 1300 } };
     const s = powerBudget(hw, p.budget).suggestions.join("\n");
-    expect(s).toContain("none fits. Even at the card's minimum of 250 W");
+    expect(powerBudget(hw, p.budget).notes.join("\n")).toContain("a GPU power limit alone does not fit: even at the card's minimum of 250 W");
   });
 });
 
@@ -156,7 +157,7 @@ describe("UPS", () => {
     const hw = { ...p.hardware, ups: { watts: 900, va: 1500 } };
     const r = powerBudget(hw, p.budget);
     expect(byId(r.lines, "ups")).toMatchObject({ limit: 900, ok: false });
-    expect(r.suggestions.join("\n")).toContain("UPS: a unit rated 1000 W or more");
+    expect(r.suggestions).toEqual([expect.stringContaining("a UPS rated 1000 W or more")]);
     const ok = powerBudget({ ...p.hardware, ups: { watts: 1980, va: 2200 } }, p.budget);
     expect(byId(ok.lines, "ups").ok).toBe(true);
   });

@@ -45,11 +45,12 @@ describe("shipped profiles", () => {
     expect(dual.profile.hardware.drives).toEqual(base.hardware.drives);
   });
 
-  it("quad-gpu replaces the drive list whole (lists are not merged) and overrides one catalog figure", () => {
+  it("quad-gpu replaces the drive list whole (lists are not merged) and adds a PPT cap beside the catalog's figures", () => {
     const quad = loadProfile(join(PROFILES, "quad-gpu.yaml")).profile;
     expect(quad.hardware.drives.map((d) => d.role)).toEqual(["os", "raid", "raid", "raid", "raid"]);
-    expect(quad.hardware.cpu.draw.peak).toBe(300);
-    expect(quad.hardware.cpu.tdpW).toBe(350); // the rest of the catalog entry stays
+    expect(quad.hardware.cpu.pptCapW).toBe(280);
+    expect(quad.hardware.cpu.draw.peak).toBe(400); // the catalog entry stays
+    expect(quad.hardware.cpu.tdpW).toBe(350);
     expect(quad.hardware.psu.model).toBeUndefined(); // `model: null` removed base's catalog model
     expect(quad.hardware.psu.native12v2x6).toBe(4);
   });

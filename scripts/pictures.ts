@@ -1,0 +1,19 @@
+/**
+ * `npm run pictures`: writes the README's pictures (docs/img/*.svg): the budgets of every
+ * shipped profile and every roadmap, step by step. Run it after changing a profile, a catalog
+ * or the budgets; a test fails while the committed pictures are stale.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { pictures, REPOSITORY_ROOT } from "../src/budget/svg/pictures.js";
+
+function main(): number {
+  for (const [path, svg] of pictures()) {
+    mkdirSync(dirname(join(REPOSITORY_ROOT, path)), { recursive: true });
+    writeFileSync(join(REPOSITORY_ROOT, path), svg);
+    console.log(`wrote ${path}`);
+  }
+  return 0;
+}
+
+process.exitCode = main();
