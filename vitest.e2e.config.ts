@@ -10,7 +10,9 @@ export default defineConfig({
     include: ["tests/e2e/**/*.test.ts"],
     fileParallelism: false,
     sequence: { concurrent: false },
-    testTimeout: 15 * 60_000,
+    // Hang guards, not speed targets: a fresh converge under emulation on two busy cores can take
+    // several times its usual five minutes.
+    testTimeout: 45 * 60_000,
     hookTimeout: 10 * 60_000,
     bail: 0,
     reporters: ["verbose"],

@@ -2,13 +2,18 @@
  * The lab profile with RAID 0 (lab/profiles/lab-raid0.yaml), on a fresh guest, converged as
  * the non-root user `aiws` (every step under `sudo -n`) through the test engine:
  * converge from fresh with the SSH connection cut in the middle of a step (a second run
- * converges), the host as the profile says, converge again with nothing applied, a backup
- * to the NAS and a byte-identical restore, a reboot that brings back the array, the limits
- * and the timers, and the inference services answering.
+ * converges), the host as the profile says, converge again with nothing applied, the faults
+ * of a real machine's apt (the lock held by another apt run, dpkg killed mid-unpack, the
+ * connection cut while dpkg unpacks, two converges at once), a backup to the NAS and a
+ * byte-identical restore, a reboot that brings back the array, the limits and the timers,
+ * and the inference services answering, then a reboot that never comes back.
  */
-import type { ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { labDown, rebootGuest } from "../../src/lab/lab.js";
+import { labDown, labState, rebootGuest } from "../../src/lab/lab.js";
+import { waitDownCommand } from "../../src/pulumi/reboot.js";
+import type { Step } from "../../src/host/step.js";
+import { net, repoRoot } from "../../src/lab/config.js";
 import { LAB_PROFILES, LAB_SERIALS, labSecrets, prepareLab } from "../../lab/workstation.js";
 import { assertInference, converge, drift, driftedIds, failure, out, phase, printTimings, sh, until } from "./helpers.js";
 
@@ -86,7 +91,9 @@ describe("lab-raid0 (RAID 0 over four NVMe drives, non-root user)", () => {
 
     const second = await phase("converge again after the cut", () => converge("run 2", { profile: PROFILE, user: USER }));
     expect(second.ok, failure(second)).toBe(true);
-    expect(second.records.find((r) => r.name === CUT_STEP)?.outcome).toBe("converged");
+    // The cut did not stop the apply (it runs detached on the host): the re-run finds it done,
+    // or still running and waits for it.
+    expect(["converged", "in-sync"]).toContain(second.records.find((r) => r.name === CUT_STEP)?.outcome);
     expect(second.inSync + second.applied).toBe(second.steps);
   });
 
@@ -104,6 +111,100 @@ describe("lab-raid0 (RAID 0 over four NVMe drives, non-root user)", () => {
     expect(s.applied).toBe(0);
     expect(s.inSync).toBe(s.steps);
     console.log(`[e2e] second converge: ${s.applied} step(s) applied of ${s.steps}`);
+  });
+
+  it("waits for an apt operation holding the dpkg lock (apt's timers unmasked), then converges", async () => {
+    await sh("systemctl unmask --quiet apt-daily.timer apt-daily-upgrade.timer && systemctl start apt-daily.timer apt-daily-upgrade.timer");
+    await sh("dpkg -r cuda-toolkit-12-8 >/dev/null && touch /run/aiws-lab-hold");
+    // An apt run that holds the lock, as unattended-upgrades does after a fresh boot, until 20 s
+    // after the converge has reached the CUDA toolkit.
+    await sh("systemd-run --quiet --collect --unit=e2e-apt-holder apt-get install -y -q --reinstall aiws-lab-slow");
+    await until(`test -n "$(find /proc/[0-9]*/fd -lname '/var/lib/dpkg/lock*' 2>/dev/null | head -n 1)"`, 60_000);
+    const s = await phase("converge while apt holds the dpkg lock", () =>
+      converge("run 4", {
+        profile: PROFILE,
+        user: USER,
+        onSpawn: (name) => {
+          if (name === "cuda-toolkit") setTimeout(() => void sh("rm -f /run/aiws-lab-hold"), 20_000);
+        },
+      }),
+    );
+    expect(s.ok, failure(s)).toBe(true);
+    const toolkit = s.records.find((r) => r.name === "cuda-toolkit")!;
+    expect(toolkit.outcome).toBe("converged");
+    expect(toolkit.stdout).toMatch(/aiws: waiting for the dpkg lock, held by process \d+ \((apt-get|dpkg)/);
+    console.log(`[e2e] cuda-toolkit while the lock was held:\n${toolkit.stdout.trim().split("\n").map((l) => `    ${l}`).join("\n")}`);
+    await sh("rm -f /run/aiws-lab-hold; systemctl stop apt-daily.timer apt-daily-upgrade.timer; systemctl mask --quiet apt-daily.timer apt-daily-upgrade.timer");
+    expect(await out("dpkg --audit")).toBe("");
+  });
+
+  it("finishes a dpkg that a crash interrupted mid-unpack, then converges; dpkg --audit is clean", async () => {
+    await sh("dpkg -r cuda-toolkit-12-8 >/dev/null && echo 60 >/run/aiws-lab-slow-unpack");
+    await sh("systemd-run --quiet --collect --unit=e2e-apt-crash apt-get install -y -q cuda-toolkit-12-8");
+    await until("pgrep -f 'cuda-toolkit-12-8.*preinst' >/dev/null", 60_000);
+    // A power loss in the middle of the unpack: apt and dpkg die at once.
+    await sh("pkill -KILL -x dpkg; pkill -KILL -x apt-get; systemctl stop e2e-apt-crash.service 2>/dev/null; rm -f /run/aiws-lab-slow-unpack; true");
+    const audit = await out("dpkg --audit || true");
+    expect(audit).toContain("cuda-toolkit-12-8");
+    console.log(`[e2e] dpkg --audit after the crash:\n${audit.split("\n").map((l) => `    ${l}`).join("\n")}`);
+    const s = await phase("converge after dpkg was interrupted", () => converge("run 5", { profile: PROFILE, user: USER }));
+    expect(s.ok, failure(s)).toBe(true);
+    const toolkit = s.records.find((r) => r.name === "cuda-toolkit")!;
+    expect(toolkit.stdout).toContain("aiws: dpkg was interrupted");
+    expect(toolkit.stdout).toContain("aiws: dpkg repaired: 'dpkg --audit' is clean");
+    console.log(`[e2e] cuda-toolkit after the crash:\n${toolkit.stdout.trim().split("\n").map((l) => `    ${l}`).join("\n")}`);
+    expect(await out("dpkg --audit")).toBe("");
+  });
+
+  it("a connection cut while dpkg unpacks the CUDA toolkit: dpkg finishes on the host, the re-run converges, dpkg --audit is clean", async () => {
+    await sh("dpkg -r cuda-toolkit-12-8 >/dev/null && echo 20 >/run/aiws-lab-slow-unpack");
+    let cut = false;
+    const first = await phase("converge, connection cut while dpkg unpacks cuda-toolkit", () =>
+      converge("run 6", {
+        profile: PROFILE,
+        user: USER,
+        onSpawn: (name, child) => {
+          if (name !== "cuda-toolkit") return;
+          void until("pgrep -f 'cuda-toolkit-12-8.*preinst' >/dev/null", 120_000).then(() => {
+            cut = true;
+            child.kill("SIGKILL");
+          });
+        },
+      }),
+    );
+    expect(cut, "the cut never happened").toBe(true);
+    expect(first.records.filter((r) => r.outcome === "failed").map((r) => r.name)).toEqual(["cuda-toolkit"]);
+    const second = await phase("converge again after the cut", () => converge("run 7", { profile: PROFILE, user: USER }));
+    expect(second.ok, failure(second)).toBe(true);
+    const toolkit = second.records.find((r) => r.name === "cuda-toolkit")!;
+    expect(["converged", "in-sync"]).toContain(toolkit.outcome);
+    console.log(`[e2e] cuda-toolkit on the re-run:\n${toolkit.stdout.trim().split("\n").map((l) => `    ${l}`).join("\n")}`);
+    await sh("rm -f /run/aiws-lab-slow-unpack");
+    expect(await out("dpkg --audit")).toBe("");
+    // The detached run's whole output stayed on the host.
+    expect(await out("cat /var/log/aiws/steps/cuda-toolkit.log")).toContain("Unpacking cuda-toolkit-12-8");
+  });
+
+  it("two converges started together: one waits for the other, both end in sync", async () => {
+    // A slow unpack: whichever run applies first still holds the host's aiws lock when the other arrives.
+    await sh("dpkg -r cuda-toolkit-12-8 >/dev/null && echo 40 >/run/aiws-lab-slow-unpack");
+    const child = () =>
+      new Promise<{ code: number; stdout: string }>((resolve) => {
+        const p = spawn("npx", ["tsx", "tests/e2e/converge-child.ts", PROFILE, USER], { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"] });
+        let stdout = "";
+        p.stdout.on("data", (d: Buffer) => (stdout += d));
+        p.on("close", (code) => resolve({ code: code ?? -1, stdout }));
+      });
+    const [a, b] = await phase("two converges at once", () => Promise.all([child(), child()]));
+    expect(a.code, a.stdout.slice(-2000)).toBe(0);
+    expect(b.code, b.stdout.slice(-2000)).toBe(0);
+    const toolkitOut = [a, b].map((r) => (JSON.parse(r.stdout.trim().split("\n").pop()!) as { records: { name: string; stdout: string }[] }).records.find((x) => x.name === "cuda-toolkit")!.stdout);
+    expect(toolkitOut.join("\n")).toContain("another aiws run is changing this host");
+    console.log(`[e2e] cuda-toolkit in the run that waited:\n${toolkitOut.find((o) => o.includes("waiting for it"))!.trim().split("\n").map((l) => `    ${l}`).join("\n")}`);
+    await sh("rm -f /run/aiws-lab-slow-unpack");
+    const s = await phase("converge after both (nothing to do)", () => converge("run 8", { profile: PROFILE, user: USER }));
+    expect(s.ok, failure(s)).toBe(true);
+    expect(s.applied).toBe(0);
   });
 
   it("backs up to the NAS and restores byte-identical", async () => {
@@ -134,5 +235,26 @@ describe("lab-raid0 (RAID 0 over four NVMe drives, non-root user)", () => {
       const report = await drift(PROFILE, USER);
       expect(driftedIds(report)).toEqual([]);
     });
+  });
+
+  it("a reboot that never comes back: the wait fails within the stated time, naming the step, the boot and what to do", async () => {
+    const qemu = labState()!.guest.qemuPid;
+    const boot = await out("cat /proc/sys/kernel/random/boot_id");
+    const cmd = waitDownCommand({ id: "nvidia-driver" } as Step, boot, { host: net.guestIp, port: 22 }, { downSeconds: 1, upSeconds: 20 });
+    // The guest stops answering, as a machine stuck in its firmware would.
+    process.kill(qemu, "SIGSTOP");
+    try {
+      const t0 = Date.now();
+      const r = await phase("reboot wait against a host that never comes back", async () => spawnSync("sh", ["-c", cmd], { encoding: "utf8", timeout: 120_000 }));
+      const seconds = (Date.now() - t0) / 1000;
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim()).toBe(
+        `aiws: nvidia-driver: ${net.guestIp}:22 did not come back within 20 s of the reboot scheduled from boot ${boot}. Look at the workstation's console (a BIOS or boot prompt, a kernel that does not boot, a hung shutdown); once it answers SSH again, run pulumi up again: the step checks the new boot and carries on.`,
+      );
+      expect(seconds).toBeLessThan(40);
+      console.log(`[e2e] after ${seconds.toFixed(1)} s:\n    ${r.stderr.trim()}`);
+    } finally {
+      process.kill(qemu, "SIGCONT");
+    }
   });
 });
