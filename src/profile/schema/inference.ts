@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { nonEmptyText, text } from "./text.js";
 
 /**
  * Inference: models served as systemd services, one unit per service, each pinned to a
@@ -57,7 +58,7 @@ export const inferenceServiceSchema = z
     name,
     runtime: z.enum(RUNTIMES),
     /** A key of profiles/catalog/models.yaml: the architecture figures the budget uses. */
-    model: z.string().min(1),
+    model: nonEmptyText(),
     /** What the runtime loads: vLLM a Hugging Face repo id or a local directory; Ollama a tag (`llama3.1:70b-instruct-q4_K_M`); llama.cpp a .gguf path or a Hugging Face `user/repo:quant` for `-hf`. */
     source: token,
     quantization: z.enum(QUANTIZATIONS),
@@ -190,7 +191,7 @@ function checkServices(cfg: { services: InferenceService[] }, ctx: z.RefinementC
  */
 export const modelSpecSchema = z
   .object({
-    name: z.string().min(1),
+    name: nonEmptyText(),
     /** Parameters in billions; for a mixture of experts, all experts (what must be held). */
     paramsB: z.number().positive(),
     /** Mixture of experts: parameters one token reads (what bounds tokens per second). */
@@ -207,7 +208,7 @@ export const modelSpecSchema = z
     maxContext: z.number().int().positive(),
     /** Bits per weight of each quantization the model is served in, embeddings and all. */
     bitsPerWeight: z.partialRecord(z.enum(QUANTIZATIONS), z.number().positive().max(32)),
-    notes: z.string().optional(),
+    notes: text().optional(),
   })
   .strict()
   .superRefine((m, ctx) => {
