@@ -73,6 +73,7 @@ function vllmArgs(s: InferenceService): string[] {
   if (s.quantization === "bf16") args.push("--dtype", "bfloat16");
   if (s.quantization === "fp16") args.push("--dtype", "float16");
   if (s.kvCacheType === "fp8") args.push("--kv-cache-dtype", "fp8");
+  if (s.trustRemoteCode) args.push("--trust-remote-code");
   return [...args, ...s.extraArgs];
 }
 

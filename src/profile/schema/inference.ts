@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { nonEmptyText, text } from "./text.js";
+import { checkServiceSafety } from "./serviceSafety.js";
 
 /**
  * Inference: models served as systemd services, one unit per service, each pinned to a
@@ -85,8 +86,12 @@ export const inferenceServiceSchema = z
     minTokensPerSecond: z.number().positive().optional(),
     /** How long the step's apply waits for the health endpoint after a (re)start. */
     startTimeoutSec: z.number().int().min(10).max(7200).optional(),
-    /** More runtime flags, appended to the command line as they are. */
+    /** More runtime flags, appended to the command line as they are; never one aiws sets (serviceSafety.ts). */
     extraArgs: z.array(token).default([]),
+    /** Listen beyond this machine without authentication (Ollama has none; vLLM and llama.cpp without inference.apiKey): refused unless true. */
+    exposeWithoutAuth: z.boolean().default(false),
+    /** vLLM only: --trust-remote-code, running Python that comes with the model repository. */
+    trustRemoteCode: z.boolean().default(false),
   })
   .strict();
 
@@ -148,7 +153,7 @@ export type InferenceConfig = z.infer<typeof inferenceSchema>;
 export type RuntimesConfig = z.infer<typeof runtimesSchema>;
 
 /** Rules within the inference section; GPU indexes and ports are checked against the whole profile in rules.ts. */
-function checkServices(cfg: { services: InferenceService[] }, ctx: z.RefinementCtx): void {
+function checkServices(cfg: { services: InferenceService[]; apiKey: boolean }, ctx: z.RefinementCtx): void {
   const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
   const names = new Map<string, number>();
   cfg.services.forEach((s, i) => {
@@ -179,6 +184,7 @@ function checkServices(cfg: { services: InferenceService[] }, ctx: z.RefinementC
     if (s.tensorSplit && s.tensorSplit.length !== s.gpus.length) {
       issue(at("tensorSplit"), `one proportion per GPU: gpus lists ${s.gpus.length}, tensorSplit ${s.tensorSplit.length}`);
     }
+    checkServiceSafety(s, cfg.apiKey, at, ctx);
     if (s.runtime === "llama.cpp" && s.gpus.length === 0 && s.gpuLayers !== undefined && s.gpuLayers > 0) {
       issue(at("gpuLayers"), "no GPUs are listed, so no layer can be on a GPU; set gpus or gpuLayers: 0");
     }
