@@ -12,6 +12,16 @@ inf_fail() {
   exit 1
 }
 
+# inf_as USER COMMAND...: run COMMAND as USER, without privileges and with a clean environment
+# (from /, which USER can read): a probe of a downloaded runtime (its --version) never runs
+# as root, so a tampered binary gets no more than the service it belongs to would have.
+inf_as() {
+  local user=$1 gid
+  shift
+  gid=$(id -g "$user") || return 1
+  (cd / && setpriv --reuid="$user" --regid="$gid" --init-groups --no-new-privs --reset-env -- "$@")
+}
+
 # inf_same FILE TEXT: FILE holds exactly TEXT and a final newline.
 inf_same() {
   [[ -f $1 ]] && cmp -s -- "$1" <(printf '%s\n' "$2")
