@@ -61,6 +61,8 @@ inf_apt_install() {
 
 # inf_download URL FILE [SHA256]: fetch URL into FILE, and check its sha256 when one is given.
 inf_download() {
+  # The profile refuses this too: a plain-http download that nothing checks is never run.
+  [[ $1 != http://* || -n ${3:-} ]] || inf_fail "refusing to download $1 over plain http without a sha256"
   curl -fsSL --retry 3 --connect-timeout 20 -o "$2" -- "$1" || inf_fail "cannot download $1"
   if [[ -n ${3:-} ]] && ! echo "$3  $2" | sha256sum --check --status; then
     inf_fail "$1: sha256 is $(sha256sum "$2" | cut -d' ' -f1), the profile expects $3"

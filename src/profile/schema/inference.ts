@@ -53,6 +53,26 @@ const absPath = z.string().regex(/^\/[A-Za-z0-9._/+-]*$/, "an absolute path of l
 const url = z.string().regex(/^(https?|file):\/\/[^\s'"$`\\]+$/, "an http(s):// or file:// URL without spaces or quotes");
 const host = z.string().regex(/^[A-Za-z0-9.:-]+$/, "an address to listen on (127.0.0.1, 0.0.0.0, a LAN address)");
 
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "64 lowercase hex digits, as sha256sum prints them");
+
+/**
+ * A download aiws runs as root (unpacked, built, then executed by the service) is checked
+ * against a sha256 whenever the profile chooses what is downloaded: another version or another
+ * URL (a mirror, a plain http:// one) is accepted only with the checksum of that file.
+ */
+function needsChecksum(what: string, defaultVersion: string) {
+  return (r: { version: string; url?: string | undefined; sha256?: string | undefined }, ctx: z.RefinementCtx) => {
+    if (r.sha256 !== undefined) return;
+    const chosen = r.url !== undefined ? `url ${r.url}` : r.version !== defaultVersion ? `version ${r.version}` : undefined;
+    if (!chosen) return;
+    ctx.addIssue({
+      code: "custom",
+      path: ["sha256"],
+      message: `${what} from ${chosen} is downloaded and run as root: give its sha256 (sha256sum of the file you checked), or remove ${r.url !== undefined ? "url" : "version"}`,
+    });
+  };
+}
+
 /** One model served by one runtime: one systemd unit `aiws-<runtime>-<name>.service`. */
 export const inferenceServiceSchema = z
   .object({
@@ -110,10 +130,11 @@ export const runtimesSchema = z
         version: z.string().regex(/^\d+\.\d+\.\d+$/, "a release like 0.12.6").default(RUNTIME_DEFAULTS.ollama.version),
         /** Release tarball; default https://github.com/ollama/ollama/releases/download/v<version>/ollama-linux-amd64.tgz */
         url: url.optional(),
-        /** sha256 of the tarball, checked before it is unpacked when given. */
-        sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+        /** sha256 of the tarball, checked before it is unpacked; required when version or url is not aiws's default. */
+        sha256: sha256.optional(),
       })
       .strict()
+      .superRefine(needsChecksum("Ollama", RUNTIME_DEFAULTS.ollama.version))
       .prefault({}),
     llamaCpp: z
       .object({
@@ -121,13 +142,15 @@ export const runtimesSchema = z
         version: z.string().regex(/^b\d+$/, "a release tag like b6700").default(RUNTIME_DEFAULTS.llamaCpp.version),
         /** Source tarball; default https://github.com/ggml-org/llama.cpp/archive/refs/tags/<version>.tar.gz */
         url: url.optional(),
-        sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+        /** sha256 of the source tarball; required when version or url is not aiws's default. */
+        sha256: sha256.optional(),
         /** CMAKE_CUDA_ARCHITECTURES: 120 is Blackwell workstation silicon (sm_120). */
         cudaArchitectures: z.string().regex(/^[0-9;a-z-]+$/).default(RUNTIME_DEFAULTS.llamaCpp.cudaArchitectures),
         /** A llama-server already on the host: no build, this binary is run. */
         binary: absPath.optional(),
       })
       .strict()
+      .superRefine(needsChecksum("llama.cpp", RUNTIME_DEFAULTS.llamaCpp.version))
       .prefault({}),
   })
   .strict();
