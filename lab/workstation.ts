@@ -102,5 +102,5 @@ export function labStackConfig(o: LabStackOptions): { config: Record<string, str
 
 /** The guest as the drift and switch commands see it, its host key pinned. */
 export function labTarget(profile: string, user = "root"): Target {
-  return { ssh: { host: net.guestIp, port: 22, user, identityFile: paths.labKey, hostKey: guestHostKey() }, profile };
+  return { ssh: { host: net.guestIp, port: 22, user, identityFile: paths.labKey, trust: { kind: "pinned", hostKey: guestHostKey() } }, profile };
 }

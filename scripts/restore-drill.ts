@@ -1,5 +1,5 @@
 /**
- * `npm run restore-drill -- --stack NAME | --host H [--user U] [--port N] [--identity KEY] [--sample N]`
+ * `npm run restore-drill -- --stack NAME | --host H [--user U] [--port N] [--identity KEY] [--host-key KEYLINE] [--sample N]`
  * Runs the restore drill on the workstation over SSH: the canary and a random sample of files
  * from the newest snapshot are restored into a temporary directory with `restic restore
  * --verify`, their hashes compared, the result reported and recorded in the host's backup
@@ -11,10 +11,10 @@ import { SshSession, SSH_FAILED, sshFailure } from "../src/ssh/ssh.js";
 import { resolveTarget } from "../src/drift/target.js";
 import { parseArgs, runCommand, UsageError } from "../src/cli.js";
 
-const USAGE = "usage: npm run restore-drill -- --stack NAME | --host HOST [--user USER] [--port N] [--identity KEY] [--sample N]";
+const USAGE = "usage: npm run restore-drill -- --stack NAME | --host HOST [--user USER] [--port N] [--identity KEY] [--host-key KEYLINE] [--sample N]";
 
 async function main(argv: string[]): Promise<number> {
-  const { opts } = parseArgs(argv, [], ["stack", "host", "user", "port", "identity", "sample"]);
+  const { opts } = parseArgs(argv, [], ["stack", "host", "user", "port", "identity", "host-key", "sample"]);
   let sample: number | undefined;
   if (opts.sample !== undefined) {
     sample = Number(opts.sample);

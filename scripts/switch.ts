@@ -25,12 +25,12 @@ import { migrationPlan } from "../src/switch/migration.js";
 import { runMigration } from "../src/switch/migrate.js";
 import type { Profile } from "../src/profile/schema/profile.js";
 
-const USAGE = "usage: npm run switch -- --to profiles/NEW.yaml (--stack NAME | --host HOST --profile profiles/CURRENT.yaml [--user U] [--port N] [--identity KEY]) [--confirm-wipe SERIAL,...] [--migrate [--discard-unbacked-up]]";
+const USAGE = "usage: npm run switch -- --to profiles/NEW.yaml (--stack NAME | --host HOST --profile profiles/CURRENT.yaml [--user U] [--port N] [--identity KEY] [--host-key KEYLINE]) [--confirm-wipe SERIAL,...] [--migrate [--discard-unbacked-up]]";
 
 type Checked = CheckReport & { profile: Profile };
 
 async function main(argv: string[]): Promise<number> {
-  const { opts, flags } = parseArgs(argv, ["migrate", "discard-unbacked-up"], ["to", "stack", "host", "profile", "user", "port", "identity", "confirm-wipe"]);
+  const { opts, flags } = parseArgs(argv, ["migrate", "discard-unbacked-up"], ["to", "stack", "host", "profile", "user", "port", "identity", "host-key", "confirm-wipe"]);
   if (!opts.to) throw new UsageError("--to profiles/NEW.yaml is required");
   if (flags.has("migrate") && !opts.stack) throw new UsageError("--migrate rebuilds through pulumi up, so it needs --stack NAME");
   const target = await resolveTarget(opts);

@@ -34,6 +34,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { readWorkstationConfig } from "../../stacks/workstation/config.js";
 import { buildWorkstation, type Workstation } from "../../stacks/workstation/program.js";
 import type { RebootOptions } from "../pulumi/reboot.js";
+import { sshDestination } from "../ssh/validate.js";
 
 /** The key and value pulumi puts on a secret value it sends to the engine (sdk/nodejs/runtime/rpc.ts). */
 export const SECRET_SIG = ["4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"] as const;
@@ -204,8 +205,7 @@ async function runRemote(conn: Connection, command: string, stdin: string, onSpa
       "-o", "ServerAliveCountMax=4",
       "-o", "LogLevel=ERROR",
       ...hostKeyOpts,
-      "-p", String(port),
-      `${conn.user ?? "root"}@${conn.host}`,
+      ...sshDestination(conn.user ?? "root", conn.host, port),
       command,
     ];
     const limit = conn.dialErrorLimit ?? 10;

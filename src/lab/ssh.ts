@@ -8,6 +8,7 @@ import { guest, nas, net, paths } from "./config.js";
 import type { GuestImage } from "./image.js";
 import { publicKey } from "./keys.js";
 import { sh } from "./processes.js";
+import { sshDestination } from "../ssh/validate.js";
 
 
 export function nasKnownHostsLine(): string {
@@ -39,7 +40,7 @@ export function writeSshFiles(image: GuestImage): void {
   );
 }
 
-/** ssh arguments up to and including the destination. */
+/** ssh arguments up to and including the destination (`-l USER -p 22 -- HOST`: nothing after them is an option). */
 export function sshArgs(host: string, user = "root", extra: readonly string[] = []): string[] {
   return [
     "-F", "/dev/null",
@@ -53,7 +54,7 @@ export function sshArgs(host: string, user = "root", extra: readonly string[] = 
     "-o", "ServerAliveCountMax=6",
     "-o", "LogLevel=ERROR",
     ...extra,
-    `${user}@${host}`,
+    ...sshDestination(user, host, 22),
   ];
 }
 

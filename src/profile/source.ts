@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
-import { LineCounter, parseDocument, isMap, isNode, isPair, isScalar, type Document, type Node } from "yaml";
+import { LineCounter, parseDocument, isAlias, isMap, isNode, isPair, isScalar, isSeq, visit, type Document, type Node, type Pair, type YAMLMap } from "yaml";
 import { dottedPath, type Problem } from "./problems.js";
+import { readProfileFile } from "./readProfileFile.js";
 
 /** One parsed YAML file, kept with its line counter so any node can be located. */
 export interface YamlSource {
@@ -13,58 +13,127 @@ export interface YamlSource {
 
 export type Path = readonly (string | number)[];
 
+/**
+ * Aliases (`*name`) a file may use. A profile needs few, and each alias can repeat a whole
+ * subtree: nested ones multiply (a "billion laughs" file of a few lines expands to gigabytes).
+ */
+export const MAX_ALIASES = 100;
+/** What the aliases may expand to in all, counted in nodes (the yaml library's own guard). */
+const MAX_ALIAS_EXPANSION = 10_000;
+
 export function readYaml(file: string, displayName: string): { source?: YamlSource; problems: Problem[] } {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory, not a profile" : `cannot be read (${code ?? String(e)})`;
-    return { problems: [{ file: displayName, line: 0, col: 0, path: "", message: why }] };
-  }
+  const read = readProfileFile(file);
+  if ("problem" in read) return { problems: [{ file: displayName, line: 0, col: 0, path: "", message: read.problem }] };
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const problems: Problem[] = doc.errors.map((err) => {
-    const pos = lines.linePos(err.pos[0]);
-    return { file: displayName, line: pos.line, col: pos.col, path: "", message: `broken YAML: ${firstLine(err.message)}` };
-  });
+  // uniqueKeys is off because the library compares each key with every earlier one (100k keys
+  // took minutes): duplicateKeys below does the same check with one set per mapping.
+  const doc = parseDocument(read.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+  const at = (offset: number, message: string): Problem => {
+    const pos = lines.linePos(offset);
+    return { file: displayName, line: pos.line, col: pos.col, path: "", message };
+  };
+  const problems: Problem[] = doc.errors.map((err) => at(err.pos[0], `broken YAML: ${firstLine(err.message)}`));
   if (problems.length > 0) return { problems };
-  const source: YamlSource = { file: displayName, doc, lines, data: doc.toJS() };
+  const structural = duplicateKeysAndAliases(doc);
+  if (structural.duplicate) return { problems: [at(structural.duplicate.offset, `broken YAML: Map keys must be unique; "${structural.duplicate.key}" is already set above`)] };
+  if (structural.aliases.length > MAX_ALIASES) {
+    const extra = structural.aliases[MAX_ALIASES]!;
+    return { problems: [at(extra, `too many YAML aliases (${structural.aliases.length}); a profile may use at most ${MAX_ALIASES}: write the values out`)] };
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSION });
+  } catch (e) {
+    if (!(e instanceof ReferenceError)) throw e;
+    return { problems: [at(structural.aliases[0] ?? 0, `YAML aliases here expand to too much (${firstLine(e.message)}): write the values out`)] };
+  }
+  const source: YamlSource = { file: displayName, doc, lines, data };
   if (!isMap(doc.contents)) {
     return { problems: [{ file: displayName, line: 1, col: 1, path: "", message: "a profile is a YAML mapping (key: value lines) at the top level" }] };
   }
   return { source, problems: [] };
 }
 
+/** The first key set twice in one mapping, and where every alias is; one pass, one set per mapping. */
+function duplicateKeysAndAliases(doc: Document.Parsed): { duplicate?: { key: string; offset: number }; aliases: number[] } {
+  const aliases: number[] = [];
+  let duplicate: { key: string; offset: number } | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      aliases.push(node.range?.[0] ?? 0);
+    },
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        if (seen.has(key)) {
+          duplicate ??= { key, offset: isNode(pair.key) ? (pair.key.range?.[0] ?? 0) : 0 };
+          return visit.BREAK;
+        }
+        seen.add(key);
+      }
+      return undefined;
+    },
+  });
+  return { duplicate, aliases };
+}
+
 function firstLine(s: string): string {
   return s.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+}
+
+/** Each mapping's pairs by key, built once: finding a key is then constant time, not a scan. */
+const pairIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+function pairOf(map: YAMLMap, key: string | number): Pair | undefined {
+  let index = pairIndex.get(map);
+  if (!index) {
+    index = new Map();
+    for (const it of map.items) {
+      if (isPair(it) && isScalar(it.key) && !index.has(String(it.key.value))) index.set(String(it.key.value), it);
+    }
+    pairIndex.set(map, index);
+  }
+  return index.get(String(key));
+}
+
+/** The node at `path` (its key node when `wantKey`), following aliases. */
+function nodeIn(doc: Document.Parsed, path: Path, wantKey: boolean): Node | undefined {
+  let cur: unknown = doc.contents;
+  for (let i = 0; i < path.length; i++) {
+    if (isAlias(cur)) cur = cur.resolve(doc);
+    const k = path[i]!;
+    if (isMap(cur)) {
+      const pair = pairOf(cur, k);
+      if (!pair) return undefined;
+      if (wantKey && i === path.length - 1) return isNode(pair.key) ? pair.key : undefined;
+      cur = pair.value;
+    } else if (isSeq(cur) && typeof k === "number") {
+      if (wantKey) return undefined;
+      cur = cur.items[k];
+    } else return undefined;
+  }
+  return isNode(cur) ? cur : undefined;
+}
+
+/** The plain value at `path` in this file, or undefined. */
+export function valueIn(src: YamlSource, path: Path): unknown {
+  let node: unknown = nodeIn(src.doc, path, false);
+  if (isAlias(node)) node = node.resolve(src.doc);
+  if (isScalar(node)) return node.value;
+  return isNode(node) ? node.toJSON() : undefined;
 }
 
 /** Line and column of the node at `path`, or of its closest ancestor present in this file. */
 export function locate(src: YamlSource, path: Path, preferKey = false): { line: number; col: number; exact: boolean } | undefined {
   for (let n = path.length; n >= 0; n--) {
-    const node = nodeAt(src.doc, path.slice(0, n), preferKey && n === path.length);
+    const node = n === 0 ? (isNode(src.doc.contents) ? src.doc.contents : undefined) : nodeIn(src.doc, path.slice(0, n), preferKey && n === path.length);
     if (node?.range) {
       const pos = src.lines.linePos(node.range[0]);
       return { line: pos.line, col: pos.col, exact: n === path.length };
     }
   }
   return undefined;
-}
-
-/** The value node at `path` (or the key node, for "unknown key" problems). */
-function nodeAt(doc: Document.Parsed, path: Path, wantKey: boolean): Node | undefined {
-  if (path.length === 0) return isNode(doc.contents) ? doc.contents : undefined;
-  if (wantKey) {
-    const parent = doc.getIn(path.slice(0, -1), true);
-    if (isMap(parent)) {
-      const pair = parent.items.find((it) => isPair(it) && isScalar(it.key) && String(it.key.value) === String(path[path.length - 1]));
-      if (pair && isNode(pair.key)) return pair.key;
-    }
-    return undefined;
-  }
-  const node = doc.getIn(path as (string | number)[], true);
-  return isNode(node) ? node : undefined;
 }
 
 /** A problem located in the first source (most derived first) that holds the path. */

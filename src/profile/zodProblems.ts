@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { problemAt, type Path, type YamlSource } from "./source.js";
+import { problemAt, valueIn, type Path, type YamlSource } from "./source.js";
 import { suggestion, type Problem } from "./problems.js";
 
 /**
@@ -55,8 +55,8 @@ function show(v: unknown): string {
 
 function valueAt(sources: readonly YamlSource[], path: Path): unknown {
   for (const src of sources) {
-    const v = src.doc.getIn(path as (string | number)[]);
-    if (v !== undefined) return typeof v === "object" && v !== null && "toJSON" in v ? (v as { toJSON(): unknown }).toJSON() : v;
+    const v = valueIn(src, path);
+    if (v !== undefined) return v;
   }
   return undefined;
 }

@@ -1,17 +1,22 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PrivateAgent } from "./agent.js";
+import { hostTrustOptions, type HostTrust } from "./hostTrust.js";
+import { sshDestination } from "./validate.js";
 
 /** Where and as whom to reach a workstation. */
 export interface SshTarget {
   readonly host: string;
   readonly port: number;
   readonly user: string;
-  /** Private key file; when absent, ssh's own configuration and agent are used. */
+  /** Private key file the user named (`--identity`). */
   readonly identityFile?: string;
-  /** A pinned host key (`ssh-ed25519 AAAA...`); when absent, a key is accepted on first use only. */
-  readonly hostKey?: string;
+  /** A private key held in memory (a stack secret): handed to ssh through a private agent, never written. */
+  readonly privateKey?: string;
+  /** How the host's identity is checked (see hostTrust.ts): pinned, the user's known_hosts strictly, or not at all. */
+  readonly trust: HostTrust;
 }
 
 export interface RunResult {
@@ -30,12 +35,12 @@ export const SSH_FAILED = 255;
  */
 export class SshSession {
   private readonly dir = mkdtempSync(join(tmpdir(), "aiws-ssh-"));
+  private readonly trustOptions: string[];
+  private agent?: Promise<PrivateAgent>;
 
   constructor(readonly target: SshTarget) {
-    if (target.hostKey) {
-      const host = target.port === 22 ? target.host : `[${target.host}]:${target.port}`;
-      writeFileSync(join(this.dir, "known_hosts"), `${host} ${target.hostKey}\n`, { mode: 0o600 });
-    }
+    sshDestination(target.user, target.host, target.port); // refuses a user or host ssh would read as an option
+    this.trustOptions = hostTrustOptions(target.trust, this.dir, target.host, target.port);
   }
 
   /** `user@host` for messages. */
@@ -43,7 +48,7 @@ export class SshSession {
     return `${this.target.user}@${this.target.host}${this.target.port === 22 ? "" : `:${this.target.port}`}`;
   }
 
-  private args(remote: string): string[] {
+  private args(remote: string, agentSocket: string | undefined): string[] {
     const t = this.target;
     return [
       "-o", "BatchMode=yes",
@@ -53,14 +58,19 @@ export class SshSession {
       "-o", "ControlMaster=auto",
       "-o", `ControlPath=${join(this.dir, "cm-%C")}`,
       "-o", "ControlPersist=120",
-      ...(t.hostKey
-        ? ["-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${join(this.dir, "known_hosts")}`]
-        : ["-o", "StrictHostKeyChecking=accept-new"]),
+      ...this.trustOptions,
       ...(t.identityFile ? ["-i", t.identityFile, "-o", "IdentitiesOnly=yes"] : []),
-      "-p", String(t.port),
-      `${t.user}@${t.host}`,
+      ...(agentSocket ? ["-o", `IdentityAgent=${agentSocket}`] : []),
+      ...sshDestination(t.user, t.host, t.port),
       remote,
     ];
+  }
+
+  /** The private agent holding the in-memory key, started on first use. */
+  private async agentSocket(): Promise<string | undefined> {
+    if (this.target.privateKey === undefined || this.target.identityFile) return undefined;
+    this.agent ??= PrivateAgent.start(this.target.privateKey);
+    return (await this.agent).socket;
   }
 
   /** Runs a bash script on the host as root. */
@@ -74,9 +84,15 @@ export class SshSession {
     return this.exec(command, "", opts.timeoutMs);
   }
 
-  private exec(remote: string, stdin: string, timeoutMs = 600_000): Promise<RunResult> {
+  private async exec(remote: string, stdin: string, timeoutMs = 600_000): Promise<RunResult> {
+    let socket: string | undefined;
+    try {
+      socket = await this.agentSocket();
+    } catch (e) {
+      return { code: SSH_FAILED, stdout: "", stderr: (e as Error).message };
+    }
     return new Promise((resolve) => {
-      const child = spawn("ssh", this.args(remote), { stdio: ["pipe", "pipe", "pipe"] });
+      const child = spawn("ssh", this.args(remote, socket), { stdio: ["pipe", "pipe", "pipe"] });
       let stdout = "";
       let stderr = "";
       const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
@@ -95,13 +111,15 @@ export class SshSession {
     });
   }
 
-  /** Closes the shared connection and removes the session's files. */
+  /** Closes the shared connection, stops the key's agent and removes the session's files. */
   async close(): Promise<void> {
     await new Promise<void>((resolve) => {
-      const c = spawn("ssh", ["-o", `ControlPath=${join(this.dir, "cm-%C")}`, "-O", "exit", "-p", String(this.target.port), `${this.target.user}@${this.target.host}`], { stdio: "ignore" });
+      const t = this.target;
+      const c = spawn("ssh", ["-o", `ControlPath=${join(this.dir, "cm-%C")}`, "-O", "exit", ...sshDestination(t.user, t.host, t.port)], { stdio: "ignore" });
       c.on("close", () => resolve());
       c.on("error", () => resolve());
     });
+    if (this.agent) await this.agent.then((a) => a.stopNow(), () => undefined);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

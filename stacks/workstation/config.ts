@@ -1,4 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import { fingerprintHowto, HOST_KEY_LINE } from "../../src/ssh/hostTrust.js";
+import { sshHostProblem, sshUserProblem } from "../../src/ssh/validate.js";
 
 /** The program's inputs, as read from the stack's config (or given directly by a test). */
 export interface WorkstationConfig {
@@ -12,8 +14,10 @@ export interface WorkstationConfig {
   readonly port: number;
   /** OpenSSH private key (the file's content). Handled as a secret whatever is given. */
   readonly sshPrivateKey: pulumi.Input<string>;
-  /** The host's public key, `ssh-ed25519 AAAA...`; absent: the host key is not checked. */
+  /** The host's public key, `ssh-ed25519 AAAA...`: required unless `insecureIgnoreHostKey`. */
   readonly hostKey?: string;
+  /** The owner's explicit choice to skip the host key check (`aiws:insecureIgnoreHostKey: true`); warned about on every run. */
+  readonly insecureIgnoreHostKey?: boolean;
   /**
    * A request to run steps again, `id,id@stamp` (`aiws:repair`, written by the repair command
    * the drift check prints): each named step's script carries the stamp, so Pulumi runs it.
@@ -41,6 +45,10 @@ const KEYS = {
     what: "the workstation's SSH host key, `ssh-ed25519 AAAA...`",
     set: "pulumi config set aiws:hostKey \"$(ssh-keyscan -t ed25519 HOST 2>/dev/null | cut -d' ' -f2-)\"",
   },
+  insecureIgnoreHostKey: {
+    what: "true to skip the host key check (anyone answering at aiws:host would receive every script as root, and the secrets)",
+    set: "pulumi config rm aiws:insecureIgnoreHostKey, and set aiws:hostKey instead",
+  },
 } as const;
 export type ConfigKey = keyof typeof KEYS;
 
@@ -62,6 +70,21 @@ export function configError(key: ConfigKey, problem: string): pulumi.RunError {
   return runError(`aiws:${key} ${problem}: it is ${k.what}. Fix: ${k.set}`);
 }
 
+/**
+ * A stack without aiws:hostKey: the provider would then not check the host key at all, and
+ * whoever answers at aiws:host would receive every step script as root with the secrets it
+ * carries. Refused, with how to read the fingerprint on the console and pin the key.
+ */
+export function hostKeyRefusal(host: string): pulumi.RunError {
+  return runError(
+    [
+      `aiws:hostKey is not set: without it nothing checks that ${host} is your workstation, and every step runs there as root with the stack's secrets.`,
+      fingerprintHowto(host, `pulumi config set aiws:hostKey "$(cat ws.hostkey)"`),
+      "To run without the check anyway (not recommended): pulumi config set aiws:insecureIgnoreHostKey true",
+    ].join("\n"),
+  );
+}
+
 /** A secret a step needs that the stack does not hold. */
 export function secretConfigError(name: string, stepIds: readonly string[]): pulumi.RunError {
   return runError(
@@ -69,10 +92,7 @@ export function secretConfigError(name: string, stepIds: readonly string[]): pul
   );
 }
 
-const USER = /^[a-z_][a-z0-9_-]*\$?$/;
-const HOST = /^[A-Za-z0-9.:%_-]+$/;
 const REPAIR = /^[a-z0-9][a-z0-9-]*(,[a-z0-9][a-z0-9-]*)*@[A-Za-z0-9.:+-]+$/;
-const HOST_KEY = /^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+=*( .*)?$/;
 
 /**
  * Reads and checks the stack's config (`aiws:*`). A missing or wrong key throws one
@@ -89,6 +109,8 @@ export function readWorkstationConfig(cfg: pulumi.Config = new pulumi.Config(NAM
   const key = cfg.get("sshPrivateKey");
   const hostKey = str("hostKey");
   const repair = str("repair");
+  const insecure = str("insecureIgnoreHostKey");
+  if (insecure !== undefined && insecure !== "true" && insecure !== "false") throw configError("insecureIgnoreHostKey", `is ${JSON.stringify(insecure)}, not true or false`);
   const checked = checkWorkstationConfig({
     profile: str("profile") ?? "",
     host: str("host") ?? "",
@@ -97,6 +119,7 @@ export function readWorkstationConfig(cfg: pulumi.Config = new pulumi.Config(NAM
     sshPrivateKey: key ?? "",
     ...(hostKey ? { hostKey } : {}),
     ...(repair ? { repair } : {}),
+    ...(insecure === "true" ? { insecureIgnoreHostKey: true } : {}),
   });
   return { ...checked, sshPrivateKey: pulumi.secret(key ?? "") };
 }
@@ -105,8 +128,8 @@ export function readWorkstationConfig(cfg: pulumi.Config = new pulumi.Config(NAM
 export function checkWorkstationConfig(c: WorkstationConfig): WorkstationConfig {
   if (!c.profile) throw configError("profile", "is not set");
   if (!c.host) throw configError("host", "is not set");
-  if (!HOST.test(c.host)) throw configError("host", `is ${JSON.stringify(c.host)}, which is not a host name or address`);
-  if (!USER.test(c.user)) throw configError("user", `is ${JSON.stringify(c.user)}, which is not a user name`);
+  if (sshHostProblem(c.host)) throw configError("host", `is ${JSON.stringify(c.host)}, which is not a host name or address`);
+  if (sshUserProblem(c.user)) throw configError("user", `is ${JSON.stringify(c.user)}, which is not a user name`);
   if (!Number.isInteger(c.port) || c.port < 1 || c.port > 65535) throw configError("port", `is ${c.port}`);
   const key = c.sshPrivateKey;
   if (typeof key === "string") {
@@ -115,7 +138,8 @@ export function checkWorkstationConfig(c: WorkstationConfig): WorkstationConfig 
       throw configError("sshPrivateKey", `does not hold a private key (${key.startsWith("ssh-") ? "that is a public key" : "no -----BEGIN ... PRIVATE KEY----- line"})`);
     }
   }
-  if (c.hostKey !== undefined && !HOST_KEY.test(c.hostKey)) throw configError("hostKey", "is not an SSH public key line");
+  if (c.hostKey !== undefined && !HOST_KEY_LINE.test(c.hostKey)) throw configError("hostKey", "is not an SSH public key line");
+  if (c.hostKey === undefined && !c.insecureIgnoreHostKey) throw hostKeyRefusal(c.host);
   if (c.repair !== undefined && !REPAIR.test(c.repair)) throw configError("repair", `is ${JSON.stringify(c.repair)}`);
   return c;
 }

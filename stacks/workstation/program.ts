@@ -10,6 +10,7 @@ import type { Profile } from "../../src/profile/schema/profile.js";
 import { hostResources, type HostResources } from "../../src/pulumi/host.js";
 import type { RebootOptions } from "../../src/pulumi/reboot.js";
 import { checkWorkstationConfig, NAMESPACE, runError, secretConfigError, type WorkstationConfig } from "./config.js";
+import { INSECURE_WARNING } from "../../src/ssh/hostTrust.js";
 
 /** The repository root (where Pulumi.yaml is): profile paths in the config start here. */
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -46,6 +47,7 @@ export interface Workstation {
  */
 export function buildWorkstation(config: WorkstationConfig, options: BuildOptions = {}): Workstation {
   const c = checkWorkstationConfig(config);
+  if (!c.hostKey) pulumi.log.warn(INSECURE_WARNING);
   const root = options.rootDir ?? REPO_ROOT;
   const file = isAbsolute(c.profile) ? c.profile : resolve(root, c.profile);
   const report = checkProfileFile(file);

@@ -93,8 +93,8 @@ export function driftedIds(r: DriftReport): string[] {
 
 /**
  * A repository CLI (`npm run drift`, `npm run switch`, ...) as a user runs it, with --host and
- * --identity. Those take the host key on first use into ~/.ssh/known_hosts (they have no flag
- * to pin one), so the guest's entry there is set to the lab's pinned key first.
+ * --identity. Without --host-key those check the host key against ~/.ssh/known_hosts strictly
+ * (never trust on first use), so the guest's entry there is set to the lab's pinned key first.
  */
 export function cli(script: string, args: readonly string[]): { code: number; stdout: string; stderr: string } {
   pinGuestInUserKnownHosts();

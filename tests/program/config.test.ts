@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { planSteps } from "../../src/host/plan.js";
 import { loadProfile } from "../../src/profile/load.js";
-import { installMocks, registered, reset, TEST_KEY, value } from "./harness.js";
+import { installMocks, registered, reset, TEST_HOST_KEY, TEST_KEY, value } from "./harness.js";
 
 // The stack's config as `pulumi up` gives it: aiws:* keys, the key a secret. Mocks first.
 let config: typeof import("../../stacks/workstation/config.js");
@@ -18,7 +18,7 @@ beforeEach(() => reset());
 const planSecrets = Object.fromEntries(
   [...new Set(planSteps(loadProfile("profiles/base.yaml").profile).flatMap((s) => s.secrets))].map((n) => [`aiws:${n}`, `value-of-${n}`]),
 );
-const FULL = { "aiws:profile": "profiles/base.yaml", "aiws:host": "ws.lan", "aiws:sshPrivateKey": TEST_KEY, ...planSecrets };
+const FULL = { "aiws:profile": "profiles/base.yaml", "aiws:host": "ws.lan", "aiws:sshPrivateKey": TEST_KEY, "aiws:hostKey": TEST_HOST_KEY, ...planSecrets };
 
 function stack(values: Record<string, string>) {
   pulumi.runtime.setAllConfig(values, Object.keys(values).filter((k) => k === "aiws:sshPrivateKey" || k in planSecrets));
@@ -40,8 +40,7 @@ describe("reading the stack's config", () => {
   it("reads every key, with user root and port 22 by default, the key as a secret", async () => {
     stack(FULL);
     const c = config.readWorkstationConfig();
-    expect(c).toMatchObject({ profile: "profiles/base.yaml", host: "ws.lan", user: "root", port: 22 });
-    expect(c.hostKey).toBeUndefined();
+    expect(c).toMatchObject({ profile: "profiles/base.yaml", host: "ws.lan", user: "root", port: 22, hostKey: TEST_HOST_KEY });
     const key = c.sshPrivateKey as pulumi.Output<string>;
     expect(await pulumi.isSecret(key)).toBe(true);
     expect(await value(key)).toBe(TEST_KEY);
@@ -73,6 +72,42 @@ describe("reading the stack's config", () => {
   ])("a wrong %s (%s) gets one message naming the key and the fix", (key, v, message) => {
     stack({ ...FULL, [`aiws:${key}`]: v });
     expect(failure(() => config.readWorkstationConfig()).message).toMatch(message);
+  });
+});
+
+describe("host trust", () => {
+  it("refuses a stack without aiws:hostKey, saying how to read the fingerprint on the console; registers nothing", () => {
+    stack(without("aiws:hostKey"));
+    const e = failure(() => entry.default());
+    expect(e.message).toMatch(/^aiws:hostKey is not set: without it nothing checks that ws\.lan is your workstation/);
+    expect(e.message).toContain("ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub");
+    expect(e.message).toContain('pulumi config set aiws:hostKey "$(cat ws.hostkey)"');
+    expect(e.message).toContain("pulumi config set aiws:insecureIgnoreHostKey true");
+    expect(e.stack).toBe(`RunError: ${e.message}`);
+    expect(registered).toHaveLength(0);
+  });
+
+  it("runs without a host key only with aiws:insecureIgnoreHostKey: true, and warns", async () => {
+    const warn = vi.spyOn(pulumi.log, "warn").mockImplementation(async () => undefined);
+    try {
+      stack({ ...without("aiws:hostKey"), "aiws:insecureIgnoreHostKey": "true" });
+      expect(config.readWorkstationConfig()).toMatchObject({ insecureIgnoreHostKey: true });
+      entry.default();
+      expect(warn.mock.calls.map((c) => String(c[0])).join("\n")).toContain("WARNING: aiws:insecureIgnoreHostKey is true");
+      stack({ ...without("aiws:hostKey"), "aiws:insecureIgnoreHostKey": "false" });
+      expect(failure(() => config.readWorkstationConfig()).message).toMatch(/^aiws:hostKey is not set/);
+      stack({ ...without("aiws:hostKey"), "aiws:insecureIgnoreHostKey": "yes" });
+      expect(failure(() => config.readWorkstationConfig()).message).toMatch(/^aiws:insecureIgnoreHostKey is "yes", not true or false/);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it.each(["-oProxyCommand=x", "-l"])("refuses a user or host that ssh would read as an option (%s)", (v) => {
+    stack({ ...FULL, "aiws:user": v });
+    expect(failure(() => config.readWorkstationConfig()).message).toMatch(/^aiws:user is .*, which is not a user name/);
+    stack({ ...FULL, "aiws:host": v });
+    expect(failure(() => config.readWorkstationConfig()).message).toMatch(/^aiws:host is .*, which is not a host name or address/);
   });
 });
 

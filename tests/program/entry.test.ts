@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { planSteps } from "../../src/host/plan.js";
 import { loadProfile } from "../../src/profile/load.js";
-import { TEST_KEY } from "./harness.js";
+import { TEST_HOST_KEY, TEST_KEY } from "./harness.js";
 
 /**
  * The entry point as `pulumi up` loads it: node with Pulumi.yaml's nodeargs, and @pulumi/pulumi's
@@ -46,12 +46,13 @@ describe("Pulumi.yaml", () => {
   });
 
   it("declares every key the program reads, each with a description; the key is secret; user and port default", () => {
-    expect(Object.keys(project.config).sort()).toEqual(["host", "hostKey", "port", "profile", "repair", "sshPrivateKey", "user"]);
+    expect(Object.keys(project.config).sort()).toEqual(["host", "hostKey", "insecureIgnoreHostKey", "port", "profile", "repair", "sshPrivateKey", "user"]);
     for (const [k, v] of Object.entries(project.config)) expect(v.description, k).toMatch(/\w{3,}/);
     expect(project.config.sshPrivateKey!.secret).toBe(true);
     expect(project.config.user!.default).toBe("root");
     expect(project.config.port).toMatchObject({ type: "integer", default: 22 });
     expect(project.config.hostKey!.default).toBe("");
+    expect(project.config.insecureIgnoreHostKey).toMatchObject({ type: "boolean", default: false });
     expect(project.config.repair!.default).toBe("");
   });
 
@@ -67,7 +68,7 @@ describe("Pulumi.yaml", () => {
 
 describe("the entry point, loaded the way the language host loads it", () => {
   it("runs the program and returns the stack outputs", () => {
-    const r = langhost({ "aiws:profile": "profiles/base.yaml", "aiws:host": "ws.lan", "aiws:user": "aiws", "aiws:sshPrivateKey": TEST_KEY });
+    const r = langhost({ "aiws:profile": "profiles/base.yaml", "aiws:host": "ws.lan", "aiws:user": "aiws", "aiws:sshPrivateKey": TEST_KEY, "aiws:hostKey": TEST_HOST_KEY });
     expect(r.message).toBeUndefined();
     expect(r.ok).toBe(true);
     expect(r.outputs).toMatchObject({ profile: "base", host: "ws.lan", user: "aiws" });
@@ -77,7 +78,7 @@ describe("the entry point, loaded the way the language host loads it", () => {
   });
 
   it("a stack with no host stops with one clear message, no stack trace, nothing registered but the stack", () => {
-    const r = langhost({ "aiws:profile": "profiles/base.yaml", "aiws:sshPrivateKey": TEST_KEY });
+    const r = langhost({ "aiws:profile": "profiles/base.yaml", "aiws:sshPrivateKey": TEST_KEY, "aiws:hostKey": TEST_HOST_KEY });
     expect(r.ok).toBe(false);
     expect(r.runError).toBe(true);
     expect(r.message).toBe("aiws:host is not set: it is the workstation's address. Fix: pulumi config set aiws:host 192.168.1.50");
@@ -86,7 +87,7 @@ describe("the entry point, loaded the way the language host loads it", () => {
   });
 
   it("a refused profile stops with the check report and registers nothing", () => {
-    const r = langhost({ "aiws:profile": "profiles/a16z.yaml", "aiws:host": "ws.lan", "aiws:sshPrivateKey": TEST_KEY });
+    const r = langhost({ "aiws:profile": "profiles/a16z.yaml", "aiws:host": "ws.lan", "aiws:sshPrivateKey": TEST_KEY, "aiws:hostKey": TEST_HOST_KEY });
     expect(r.runError).toBe(true);
     expect(r.message).toMatch(/^aiws:profile profiles\/a16z.yaml is refused by its budgets; nothing was changed on ws.lan\./);
     expect(r.message).toContain("REFUSED");
@@ -94,7 +95,7 @@ describe("the entry point, loaded the way the language host loads it", () => {
   });
 
   it("needs the tsx loader: without it node cannot resolve the entry's imports", () => {
-    const r = langhost({ "aiws:profile": "profiles/base.yaml", "aiws:host": "ws.lan", "aiws:sshPrivateKey": TEST_KEY }, "");
+    const r = langhost({ "aiws:profile": "profiles/base.yaml", "aiws:host": "ws.lan", "aiws:sshPrivateKey": TEST_KEY, "aiws:hostKey": TEST_HOST_KEY }, "");
     expect(r.ok).toBe(false);
     expect(r.message).toMatch(/Cannot find module .*config\.js|Unknown file extension/);
   });

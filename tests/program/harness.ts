@@ -86,6 +86,8 @@ export function unwrap(v: unknown): unknown {
 }
 
 export const TEST_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ-TEST-ONLY-NOT-A-REAL-KEY\n-----END OPENSSH PRIVATE KEY-----\n";
+/** A host key for the test stacks: every stack pins one (aiws:hostKey), or the program refuses it. */
+export const TEST_HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
 
 function fake(over: Partial<Step> & Pick<Step, "id" | "concern">): Step {
   return {

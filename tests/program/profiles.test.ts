@@ -8,7 +8,7 @@ import { formatReport } from "../../src/budget/format.js";
 import { CONCERNS, planSteps, type Concern } from "../../src/host/plan.js";
 import type { Step } from "../../src/host/step.js";
 import { shellcheck } from "../helpers/lint.js";
-import { FAKE_CONCERNS, installMocks, isSecretWrapped, plainStrings, registered, reset, TEST_KEY, unwrap, value } from "./harness.js";
+import { FAKE_CONCERNS, installMocks, isSecretWrapped, plainStrings, registered, reset, TEST_HOST_KEY, TEST_KEY, unwrap, value } from "./harness.js";
 
 let program: typeof import("../../stacks/workstation/program.js");
 beforeAll(async () => {
@@ -29,7 +29,7 @@ async function build(file: string, concerns: readonly Concern[]) {
   const report = checkProfileFile(file);
   const steps = planSteps(report.profile!, concerns);
   const secrets = Object.fromEntries([...new Set(steps.flatMap((s) => s.secrets))].map((n) => [n, secretValue(n)]));
-  const ws = program.buildWorkstation({ profile: file, host: "ws.lan", user: "aiws", port: 22, sshPrivateKey: TEST_KEY, secrets }, { concerns });
+  const ws = program.buildWorkstation({ profile: file, host: "ws.lan", user: "aiws", port: 22, sshPrivateKey: TEST_KEY, hostKey: TEST_HOST_KEY, secrets }, { concerns });
   await Promise.all(ws.resources.steps.flatMap((s) => [s.command, s.rebootDown, s.rebootUp]).filter((r) => r !== undefined).map((r) => value(r.urn)));
   await Promise.all(ws.resources.concerns.map((c) => value(c.urn)));
   return { ws, steps, secrets };
@@ -100,7 +100,7 @@ describe.each(PROFILES)("%s", (file) => {
     it(`is ${report.status}: stops with the check report and registers nothing`, () => {
       let err: unknown;
       try {
-        program.buildWorkstation({ profile: file, host: "ws.lan", user: "aiws", port: 22, sshPrivateKey: TEST_KEY }, { concerns: FAKE_CONCERNS });
+        program.buildWorkstation({ profile: file, host: "ws.lan", user: "aiws", port: 22, sshPrivateKey: TEST_KEY, hostKey: TEST_HOST_KEY }, { concerns: FAKE_CONCERNS });
       } catch (e) {
         err = e;
       }
@@ -116,7 +116,7 @@ describe.each(PROFILES)("%s", (file) => {
 describe("refusals", () => {
   it("a16z is refused by its budgets", () => {
     expect(checkProfileFile("profiles/a16z.yaml").status).toBe("refused");
-    expect(() => program.buildWorkstation({ profile: "profiles/a16z.yaml", host: "ws.lan", user: "root", port: 22, sshPrivateKey: TEST_KEY })).toThrow(
+    expect(() => program.buildWorkstation({ profile: "profiles/a16z.yaml", host: "ws.lan", user: "root", port: 22, sshPrivateKey: TEST_KEY, hostKey: TEST_HOST_KEY })).toThrow(
       /^aiws:profile profiles\/a16z.yaml is refused by its budgets; nothing was changed on ws.lan\.\n.*REFUSED/,
     );
     expect(registered).toHaveLength(0);
@@ -133,7 +133,7 @@ describe("refusals", () => {
       expect(checkProfileFile(file).status).toBe("invalid");
       let err: unknown;
       try {
-        program.buildWorkstation({ profile: file, host: "ws.lan", user: "root", port: 22, sshPrivateKey: TEST_KEY }, { concerns: FAKE_CONCERNS });
+        program.buildWorkstation({ profile: file, host: "ws.lan", user: "root", port: 22, sshPrivateKey: TEST_KEY, hostKey: TEST_HOST_KEY }, { concerns: FAKE_CONCERNS });
       } catch (e) {
         err = e;
       }
@@ -146,7 +146,7 @@ describe("refusals", () => {
     });
 
     it("a profile that does not exist says so", () => {
-      expect(() => program.buildWorkstation({ profile: "profiles/nope.yaml", host: "ws.lan", user: "root", port: 22, sshPrivateKey: TEST_KEY })).toThrow(
+      expect(() => program.buildWorkstation({ profile: "profiles/nope.yaml", host: "ws.lan", user: "root", port: 22, sshPrivateKey: TEST_KEY, hostKey: TEST_HOST_KEY })).toThrow(
         /aiws:profile profiles\/nope.yaml is not a valid profile/,
       );
       expect(registered).toHaveLength(0);

@@ -7,7 +7,7 @@ import { renderScript } from "../../src/host/render.js";
 import { planSteps } from "../../src/host/plan.js";
 import type { Step } from "../../src/host/step.js";
 import { loadProfile } from "../../src/profile/load.js";
-import { FAKE_CONCERNS, installMocks, isSecretWrapped, plainStrings, registered, reset, setStdout, TEST_KEY, unwrap, value, type Registered } from "./harness.js";
+import { FAKE_CONCERNS, installMocks, isSecretWrapped, plainStrings, registered, reset, setStdout, TEST_HOST_KEY, TEST_KEY, unwrap, value, type Registered } from "./harness.js";
 
 // Mocks first, then the program (pulumi/docs testing/unit.md): imported in beforeAll.
 let program: typeof import("../../stacks/workstation/program.js");
@@ -26,7 +26,7 @@ const byId = new Map(plan.map((s) => [s.id, s]));
 
 async function build(user = "aiws", repair?: string) {
   const ws = program.buildWorkstation(
-    { profile: "profiles/base.yaml", host: "ws.lan", user, port: 2222, sshPrivateKey: TEST_KEY, secrets: { resticPassword: SECRET }, ...(repair ? { repair } : {}) },
+    { profile: "profiles/base.yaml", host: "ws.lan", user, port: 2222, sshPrivateKey: TEST_KEY, hostKey: TEST_HOST_KEY, secrets: { resticPassword: SECRET }, ...(repair ? { repair } : {}) },
     { concerns: FAKE_CONCERNS },
   );
   // Every registration this scenario caused has reached the mock once each resource's URN and stdout resolve.
@@ -108,7 +108,7 @@ describe("the fake plan under mocks", () => {
     expect(isSecretWrapped(conn)).toBe(true);
     const c = unwrap(conn) as Record<string, unknown>;
     expect(c).toMatchObject({ host: "ws.lan", port: 2222, user: "aiws", privateKey: TEST_KEY, dialErrorLimit: 10, perDialTimeout: 15 });
-    expect(c.hostKey).toBeUndefined();
+    expect(c.hostKey).toBe(TEST_HOST_KEY);
     expect((unwrap(named("nvidia-driver-reboot-up").inputs.connection) as Record<string, unknown>).dialErrorLimit).toBe(120);
   });
 
@@ -242,7 +242,7 @@ describe("a repair request (aiws:repair)", () => {
 
   it("a malformed request stops the program with the key and the fix", async () => {
     const { RunError } = await import("@pulumi/pulumi");
-    const f = () => program.buildWorkstation({ profile: "profiles/base.yaml", host: "ws.lan", user: "root", port: 22, sshPrivateKey: TEST_KEY, repair: "base; rm -rf /@x" }, { concerns: FAKE_CONCERNS });
+    const f = () => program.buildWorkstation({ profile: "profiles/base.yaml", host: "ws.lan", user: "root", port: 22, sshPrivateKey: TEST_KEY, hostKey: TEST_HOST_KEY, repair: "base; rm -rf /@x" }, { concerns: FAKE_CONCERNS });
     expect(f).toThrow(RunError);
     expect(f).toThrow(/^aiws:repair is "base; rm -rf \/@x": .*pulumi config rm aiws:repair/);
     expect(registered).toHaveLength(0);
@@ -253,10 +253,10 @@ describe("a plan that is not well formed registers nothing", () => {
   it("a secret no one gave stops the program with the key to set", async () => {
     const { RunError } = await import("@pulumi/pulumi");
     expect(() =>
-      program.buildWorkstation({ profile: "profiles/base.yaml", host: "ws.lan", user: "root", port: 22, sshPrivateKey: TEST_KEY }, { concerns: FAKE_CONCERNS, readSecret: () => undefined }),
+      program.buildWorkstation({ profile: "profiles/base.yaml", host: "ws.lan", user: "root", port: 22, sshPrivateKey: TEST_KEY, hostKey: TEST_HOST_KEY }, { concerns: FAKE_CONCERNS, readSecret: () => undefined }),
     ).toThrow(RunError);
     expect(() =>
-      program.buildWorkstation({ profile: "profiles/base.yaml", host: "ws.lan", user: "root", port: 22, sshPrivateKey: TEST_KEY }, { concerns: FAKE_CONCERNS, readSecret: () => undefined }),
+      program.buildWorkstation({ profile: "profiles/base.yaml", host: "ws.lan", user: "root", port: 22, sshPrivateKey: TEST_KEY, hostKey: TEST_HOST_KEY }, { concerns: FAKE_CONCERNS, readSecret: () => undefined }),
     ).toThrow(/aiws:resticPassword is not set: .*backup-restic.*pulumi config set --secret aiws:resticPassword/);
     expect(registered).toHaveLength(0);
   });

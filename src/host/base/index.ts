@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Profile } from "../../profile/schema/profile.js";
 import type { Concern } from "../plan.js";
 import type { Step } from "../step.js";
+import { sandboxDirectives } from "../sandbox.js";
 import { AIWS_LIB, textFunction, withLib } from "./lib.js";
 import { packagesStep } from "../packages/index.js";
 
@@ -86,6 +87,8 @@ export function cpuGovernorUnit(governor: string = BASE_TUNING.governor): string
     "Type=oneshot",
     "RemainAfterExit=yes",
     `ExecStart=/usr/local/lib/aiws/cpu-governor ${governor}`,
+    // Root writing root-owned sysfs files needs no capability; nothing else is needed.
+    ...sandboxDirectives({ readWritePaths: [], devices: "none", kernelTunables: true, noNetwork: true }),
     "",
     "[Install]",
     "WantedBy=multi-user.target",

@@ -176,6 +176,7 @@ export function inferenceSteps(profile: Profile, opts: InferenceStepOptions = {}
           VLLM_VENV: vllmVenv(v.version),
           VLLM_PIP_INDEX: v.pipIndexUrl ?? "",
           VLLM_PACKAGES: RUNTIME_PACKAGES.vllm.join(" "),
+          LLM_USER: LLM_USER.name,
         },
       }),
     );
@@ -224,6 +225,7 @@ export function inferenceSteps(profile: Profile, opts: InferenceStepOptions = {}
           LLAMACPP_PACKAGES: RUNTIME_PACKAGES.llamaCpp.join(" "),
           CUDA_HOME: `/usr/local/cuda-${profile.nvidia.cudaVersion}`,
           CUDA_ARCHS: l.cudaArchitectures,
+          LLM_USER: LLM_USER.name,
         },
       }),
     );

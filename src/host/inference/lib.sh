@@ -12,6 +12,16 @@ inf_fail() {
   exit 1
 }
 
+# inf_as USER COMMAND...: run COMMAND as USER, without privileges and with a clean environment
+# (from /, which USER can read): a probe of a downloaded runtime (its --version) never runs
+# as root, so a tampered binary gets no more than the service it belongs to would have.
+inf_as() {
+  local user=$1 gid
+  shift
+  gid=$(id -g "$user") || return 1
+  (cd / && setpriv --reuid="$user" --regid="$gid" --init-groups --no-new-privs --reset-env -- "$@")
+}
+
 # inf_same FILE TEXT: FILE holds exactly TEXT and a final newline.
 inf_same() {
   [[ -f $1 ]] && cmp -s -- "$1" <(printf '%s\n' "$2")
@@ -28,6 +38,8 @@ inf_write() {
 
 # inf_download URL FILE [SHA256]: fetch URL into FILE, and check its sha256 when one is given.
 inf_download() {
+  # The profile refuses this too: a plain-http download that nothing checks is never run.
+  [[ $1 != http://* || -n ${3:-} ]] || inf_fail "refusing to download $1 over plain http without a sha256"
   curl -fsSL --retry 3 --connect-timeout 20 -o "$2" -- "$1" || inf_fail "cannot download $1"
   if [[ -n ${3:-} ]] && ! echo "$3  $2" | sha256sum --check --status; then
     inf_fail "$1: sha256 is $(sha256sum "$2" | cut -d' ' -f1), the profile expects $3"

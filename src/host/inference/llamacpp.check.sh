@@ -4,4 +4,4 @@ if [[ $LLAMACPP_BUILD == 1 ]]; then
   [[ $(cat -- "$LLAMACPP_PREFIX/.aiws-built" 2>/dev/null || true) == "$LLAMACPP_VERSION $CUDA_ARCHS" ]] ||
     inf_fail "$LLAMACPP_PREFIX was not built by aiws from llama.cpp $LLAMACPP_VERSION for CUDA architectures $CUDA_ARCHS"
 fi
-"$LLAMACPP_BINARY" --version >/dev/null 2>&1 || inf_fail "$LLAMACPP_BINARY --version fails"
+inf_as "$LLM_USER" "$LLAMACPP_BINARY" --version >/dev/null 2>&1 || inf_fail "$LLAMACPP_BINARY --version fails (run as $LLM_USER)"

@@ -1,5 +1,6 @@
 inf_models_mounted
-if ! out=$(OLLAMA_HOST=127.0.0.1:9 "$OLLAMA_PREFIX/bin/ollama" --version 2>&1) || [[ $out != *"$OLLAMA_VERSION"* ]]; then
+inf_system_user "$OLLAMA_USER" "$OLLAMA_HOME"
+if ! out=$(inf_as "$OLLAMA_USER" env OLLAMA_HOST=127.0.0.1:9 "$OLLAMA_PREFIX/bin/ollama" --version 2>&1) || [[ $out != *"$OLLAMA_VERSION"* ]]; then
   root=$(dirname "$OLLAMA_PREFIX")
   mkdir -p -- "$root"
   work=$(mktemp -d "$root/.download.XXXXXX")
@@ -12,6 +13,5 @@ if ! out=$(OLLAMA_HOST=127.0.0.1:9 "$OLLAMA_PREFIX/bin/ollama" --version 2>&1) |
   rm -rf -- "$OLLAMA_PREFIX"
   mv -- "$work/tree" "$OLLAMA_PREFIX"
 fi
-inf_system_user "$OLLAMA_USER" "$OLLAMA_HOME"
 install -d -m 0755 -o "$OLLAMA_USER" -g "$OLLAMA_USER" "$OLLAMA_MODELS_DIR"
 chown "$OLLAMA_USER:$OLLAMA_USER" "$OLLAMA_MODELS_DIR"

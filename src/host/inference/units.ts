@@ -1,3 +1,4 @@
+import { sandboxDirectives, type SandboxArgs } from "../sandbox.js";
 import { DEFAULT_VLLM_MEMORY_FRACTION, type InferenceConfig, type InferenceService } from "../../profile/schema/inference.js";
 
 /**
@@ -73,6 +74,7 @@ function vllmArgs(s: InferenceService): string[] {
   if (s.quantization === "bf16") args.push("--dtype", "bfloat16");
   if (s.quantization === "fp16") args.push("--dtype", "float16");
   if (s.kvCacheType === "fp8") args.push("--kv-cache-dtype", "fp8");
+  if (s.trustRemoteCode) args.push("--trust-remote-code");
   return [...args, ...s.extraArgs];
 }
 
@@ -101,6 +103,8 @@ interface UnitParts {
   readonly restart: "always" | "on-failure";
   readonly restartSec: number;
   readonly mounts: string;
+  /** What the service writes (models, its user's home) and which devices it needs. */
+  readonly sandbox: SandboxArgs;
 }
 
 function unitText(p: UnitParts): string {
@@ -125,8 +129,7 @@ function unitText(p: UnitParts): string {
     `RestartSec=${p.restartSec}`,
     "TimeoutStopSec=60",
     "LimitNOFILE=65536",
-    "NoNewPrivileges=yes",
-    "PrivateTmp=yes",
+    ...sandboxDirectives(p.sandbox),
     "",
     "[Install]",
     "WantedBy=multi-user.target",
@@ -156,6 +159,7 @@ export function serviceUnit(s: InferenceService, cfg: InferenceConfig, secrets: 
       restart: "on-failure",
       restartSec: 10,
       mounts: cfg.modelsDir,
+      sandbox: sandboxFor(s, cfg, LLM_USER.home),
     });
   }
   if (s.runtime === "ollama") {
@@ -180,6 +184,7 @@ export function serviceUnit(s: InferenceService, cfg: InferenceConfig, secrets: 
       restart: "always",
       restartSec: 3,
       mounts: cfg.modelsDir,
+      sandbox: sandboxFor(s, cfg, OLLAMA_USER.home),
     });
   }
   const run = onGpus(s, llamaServerBinary(cfg), llamaCppArgs(s));
@@ -192,5 +197,11 @@ export function serviceUnit(s: InferenceService, cfg: InferenceConfig, secrets: 
     restart: "on-failure",
     restartSec: 10,
     mounts: cfg.modelsDir,
+    sandbox: sandboxFor(s, cfg, LLM_USER.home),
   });
+}
+
+/** A service writes its models and its user's home (caches, Ollama's key); a CPU-only one sees no devices. */
+function sandboxFor(s: InferenceService, cfg: InferenceConfig, home: string): SandboxArgs {
+  return { readWritePaths: [cfg.modelsDir, `-${home}`], devices: s.gpus.length > 0 ? "gpu" : "none" };
 }

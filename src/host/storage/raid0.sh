@@ -4,6 +4,11 @@
 
 mapfile -t AIWS_MEMBERS < <(printf '%s\n' "$MEMBERS" | sed '/^$/d')
 mapfile -t AIWS_MEMBER_SERIALS < <(printf '%s\n' "$MEMBER_SERIALS" | sed '/^$/d')
+# Members and serials pair up by line: a count that differs would pair a drive with another's serial.
+if [ "${#AIWS_MEMBERS[@]}" != "${#AIWS_MEMBER_SERIALS[@]}" ]; then
+  echo "storage: ${#AIWS_MEMBERS[@]} RAID members but ${#AIWS_MEMBER_SERIALS[@]} serials; refusing to pair them (nothing was changed)" >&2
+  exit 2
+fi
 # shellcheck disable=SC2034 # remove does not need it
 AIWS_MD=${MD_DEVICE##*/}
 # Where the kernel and the boot files are (tests point these at a fake tree).

@@ -61,11 +61,12 @@ aiws_settle() {
   if command -v udevadm >/dev/null 2>&1; then udevadm settle --timeout=30 >/dev/null 2>&1 || true; fi
 }
 
-# aiws_describe PATH: what is on the device. Sets AIWS_FOUND (0/1), AIWS_SERIAL, AIWS_ITEMS
+# aiws_describe PATH: what is on the device. Sets AIWS_FOUND (0/1), AIWS_SERIAL, AIWS_TYPE
+# (lsblk's TYPE: disk, part, raid0 ...), AIWS_DEVPATH (the kernel's path), AIWS_ITEMS
 # (one phrase each, in the order safeMode.ts uses) and AIWS_IN_USE (0/1).
 aiws_describe() {
   local path=$1 pairs sigs rc=0
-  AIWS_FOUND=0 AIWS_SERIAL="" AIWS_IN_USE=0
+  AIWS_FOUND=0 AIWS_SERIAL="" AIWS_TYPE="" AIWS_DEVPATH="" AIWS_IN_USE=0
   AIWS_ITEMS=()
   pairs=$(lsblk -P -b -o "$AIWS_LSBLK_COLUMNS" "$path" 2>/dev/null) || rc=$?
   if [ "$rc" = 32 ]; then return 0; fi # "not a block device": no such drive
@@ -117,6 +118,8 @@ aiws_describe() {
     if [ "$first" = 1 ]; then
       first=0
       AIWS_SERIAL=$serial
+      AIWS_TYPE=$kind
+      AIWS_DEVPATH=$(printf '%b' "${BASH_REMATCH[2]}")
       if [ -n "$fstype" ] && ! aiws_in_list "$fstype" "${types[@]}"; then AIWS_ITEMS+=("$fstype (reported by lsblk)"); fi
       if [ -n "$pttype" ] && ! aiws_in_list "$pttype" "${types[@]}"; then AIWS_ITEMS+=("$pttype partition table (reported by lsblk)"); fi
       for m in "${mps[@]}"; do
@@ -156,7 +159,19 @@ aiws_safe_mode_target() {
     AIWS_REFUSALS+=("$head: no such block device; check hardware.drives against ls -l /dev/disk/by-id/")
     return 0
   fi
-  if [ "$kind" = drive ] && [ -n "$AIWS_SERIAL" ] && ! aiws_in_list "$AIWS_SERIAL" "${serials[@]}"; then
+  # A drive is known by its serial, and only a whole disk reports one: a partition's by-id
+  # path, or a disk that reports no serial, cannot be proven to be the drive the profile names.
+  if [ "$kind" = drive ] && [ "$AIWS_TYPE" != disk ]; then
+    local noun=$AIWS_TYPE
+    [ "$noun" != part ] || noun=partition
+    AIWS_REFUSALS+=("$head: it is a $noun ($AIWS_DEVPATH), not a whole disk; name the drive itself in hardware.drives (its /dev/disk/by-id/ name without -partN)")
+    return 0
+  fi
+  if [ "$kind" = drive ] && [ -z "$AIWS_SERIAL" ]; then
+    AIWS_REFUSALS+=("$head: the disk there reports no serial, so aiws cannot tell it is the drive the profile names; check with lsblk -d -o PATH,SERIAL")
+    return 0
+  fi
+  if [ "$kind" = drive ] && ! aiws_in_list "$AIWS_SERIAL" "${serials[@]}"; then
     AIWS_REFUSALS+=("$head: the drive there reports serial $AIWS_SERIAL, not $(aiws_join ", " "${serials[@]}"); check hardware.drives")
     return 0
   fi

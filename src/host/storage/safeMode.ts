@@ -52,6 +52,10 @@ export type SafeModeDecision =
   | { readonly allowed: true; /** Targets that hold something and may be wiped (their serials are in the wipe list). */ readonly wipe: readonly string[] }
   | { readonly allowed: false; readonly refusals: readonly string[]; readonly text: string };
 
+/** The fix for a by-id path that names a partition (or anything else but a whole disk). */
+const WHOLE_DISK_FIX = "name the drive itself in hardware.drives (its /dev/disk/by-id/ name without -partN)";
+const NO_SERIAL = "the disk there reports no serial, so aiws cannot tell it is the drive the profile names; check with lsblk -d -o PATH,SERIAL";
+
 /** The last line of every refusal. */
 export const NOTHING_CHANGED = "safe mode: nothing was changed";
 
@@ -163,7 +167,13 @@ export function decideTarget(target: SafeModeTarget, probe: DriveProbe, wipeList
   const head = `refusing to use ${target.path} (${who(target)})`;
   const d = probe.lsblk;
   if (!d) return [`${head}: no such block device; check hardware.drives against ls -l /dev/disk/by-id/`];
-  if (target.kind === "drive" && d.serial && !target.serials.includes(d.serial)) {
+  // A drive is known by its serial, and only a whole disk reports one: a partition's by-id
+  // path, or a disk that reports no serial, cannot be proven to be the drive the profile names.
+  if (target.kind === "drive" && d.type !== "disk") {
+    return [`${head}: it is a ${d.type === "part" ? "partition" : d.type} (${d.path}), not a whole disk; ${WHOLE_DISK_FIX}`];
+  }
+  if (target.kind === "drive" && !d.serial) return [`${head}: ${NO_SERIAL}`];
+  if (target.kind === "drive" && !target.serials.includes(d.serial!)) {
     return [`${head}: the drive there reports serial ${d.serial}, not ${target.serials.join(", ")}; check hardware.drives`];
   }
   const { items, inUse } = describeContents(probe);

@@ -1,15 +1,16 @@
 import { z } from "zod";
+import { CONTROL_CHARACTERS } from "./text.js";
 
 /**
  * Values from this section end up in unit files, an ssh_config and restic's arguments on the
  * host, so every string is held to what those formats can carry (no newlines, no quotes).
  */
-const noControl = (what: string) => z.string().min(1).regex(/^[^\x00-\x1f\x7f]+$/, `${what} must be one line without control characters`);
+const noControl = (what: string) => z.string().min(1).refine((s) => !CONTROL_CHARACTERS.test(s), { message: `${what} must be one line without control characters` });
 
 /** systemd time span, like 30m, 1h 30min, 90s. */
 const timeSpan = z
   .string()
-  .regex(/^\s*(\d+\s*(us|usec|ms|msec|s|sec|seconds?|m|min|minutes?|h|hr|hours?|d|days?|w|weeks?)?\s*)+$/, "a systemd time span, like 30m or 1h");
+  .regex(/^ *(\d+ *(us|usec|ms|msec|s|sec|seconds?|m|min|minutes?|h|hr|hours?|d|days?|w|weeks?)? *)+$/, "a systemd time span, like 30m or 1h");
 
 /** systemd OnCalendar expression (checked for real by systemd-analyze in the tests). */
 const calendar = z

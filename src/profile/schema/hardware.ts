@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { nonEmptyText, text } from "./text.js";
 
 /**
  * Hardware: what the workstation is built from. Catalog-backed parts (`gpus`, `cpu`, `psu`)
@@ -20,7 +21,7 @@ export const drawSchema = z
 
 export const gpuSpecSchema = z
   .object({
-    name: z.string().min(1),
+    name: nonEmptyText(),
     architecture: z.enum(["blackwell", "hopper", "ada", "ampere"]),
     vramGiB: z.number().positive().max(1024),
     /**
@@ -43,13 +44,13 @@ export const gpuSpecSchema = z
     connectorCount: z.number().int().min(0).max(4),
     /** Short excursions (100 µs) as a multiple of the sustained draw: PCIe CEM 5.0 allows 3x; measured cards stay near 2x. */
     transientFactor: z.number().min(1).max(4),
-    notes: z.string().optional(),
+    notes: text().optional(),
   })
   .strict();
 
 export const gpuEntrySchema = gpuSpecSchema
   .extend({
-    model: z.string().min(1),
+    model: nonEmptyText(),
     count: z.number().int().min(1).max(8),
     /** The per-GPU power limit aiws sets and keeps across reboots; when set, it is the GPU's sustained draw. */
     powerLimitW: watts.positive().optional(),
@@ -58,18 +59,18 @@ export const gpuEntrySchema = gpuSpecSchema
 
 export const cpuSpecSchema = z
   .object({
-    name: z.string().min(1),
+    name: nonEmptyText(),
     cores: z.number().int().positive(),
     tdpW: watts.positive(),
     draw: drawSchema,
     memoryChannels: z.number().int().positive().max(16),
-    notes: z.string().optional(),
+    notes: text().optional(),
   })
   .strict();
 
 export const cpuEntrySchema = cpuSpecSchema
   .extend({
-    model: z.string().min(1),
+    model: nonEmptyText(),
     /**
      * A package power (PPT) limit the owner sets in the BIOS, W. Without it the CPU is budgeted
      * at its PPT (`draw.peak`) for sustained loads too: CPU-offloaded inference holds it for
@@ -81,18 +82,18 @@ export const cpuEntrySchema = cpuSpecSchema
 
 export const psuSpecSchema = z
   .object({
-    name: z.string().min(1),
+    name: nonEmptyText(),
     ratedW: watts.positive(),
     atxVersion: z.enum(["2.x", "3.0", "3.1"]),
     efficiency: z.enum(["bronze", "gold", "platinum", "titanium"]),
     native12v2x6: z.number().int().min(0).max(8).describe("native 12V-2x6 / 12VHPWR (16-pin) connectors"),
     pcie8pin: z.number().int().min(0).max(16),
-    notes: z.string().optional(),
+    notes: text().optional(),
   })
   .strict();
 
 /** A PSU either names a catalog model (and may override figures) or states every figure itself. */
-export const psuEntrySchema = psuSpecSchema.extend({ model: z.string().min(1).optional() }).strict();
+export const psuEntrySchema = psuSpecSchema.extend({ model: nonEmptyText().optional() }).strict();
 
 export const memorySchema = z
   .object({
@@ -113,8 +114,8 @@ export const driveSchema = z
   .object({
     id: byIdPath,
     role: z.enum(["os", "data", "raid", "spare"]),
-    model: z.string().min(1),
-    serial: z.string().min(1).describe("the drive's serial, as `lsblk -o SERIAL` prints it; the wipe list names drives by it"),
+    model: nonEmptyText(),
+    serial: nonEmptyText().describe("the drive's serial, as `lsblk -o SERIAL` prints it; the wipe list names drives by it"),
     sizeGB: z.number().positive(),
     interface: z.enum(["nvme-gen3", "nvme-gen4", "nvme-gen5", "sata"]),
     /** NVMe: 5/10/20 W (the packet's per-drive budget; Gen5 datasheets peak near 14 W, the packet's 20 W is the higher). */
@@ -133,7 +134,7 @@ export const circuitSchema = z
 
 export const upsSchema = z
   .object({
-    model: z.string().min(1).optional(),
+    model: nonEmptyText().optional(),
     watts: watts.positive().describe("the UPS's rating in watts: VA is not watts"),
     va: watts.positive().optional(),
   })

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { nonEmptyText, text } from "./text.js";
+import { checkServiceSafety } from "./serviceSafety.js";
 
 /**
  * Inference: models served as systemd services, one unit per service, each pinned to a
@@ -51,13 +53,33 @@ const absPath = z.string().regex(/^\/[A-Za-z0-9._/+-]*$/, "an absolute path of l
 const url = z.string().regex(/^(https?|file):\/\/[^\s'"$`\\]+$/, "an http(s):// or file:// URL without spaces or quotes");
 const host = z.string().regex(/^[A-Za-z0-9.:-]+$/, "an address to listen on (127.0.0.1, 0.0.0.0, a LAN address)");
 
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "64 lowercase hex digits, as sha256sum prints them");
+
+/**
+ * A download aiws runs as root (unpacked, built, then executed by the service) is checked
+ * against a sha256 whenever the profile chooses what is downloaded: another version or another
+ * URL (a mirror, a plain http:// one) is accepted only with the checksum of that file.
+ */
+function needsChecksum(what: string, defaultVersion: string) {
+  return (r: { version: string; url?: string | undefined; sha256?: string | undefined }, ctx: z.RefinementCtx) => {
+    if (r.sha256 !== undefined) return;
+    const chosen = r.url !== undefined ? `url ${r.url}` : r.version !== defaultVersion ? `version ${r.version}` : undefined;
+    if (!chosen) return;
+    ctx.addIssue({
+      code: "custom",
+      path: ["sha256"],
+      message: `${what} from ${chosen} is downloaded and run as root: give its sha256 (sha256sum of the file you checked), or remove ${r.url !== undefined ? "url" : "version"}`,
+    });
+  };
+}
+
 /** One model served by one runtime: one systemd unit `aiws-<runtime>-<name>.service`. */
 export const inferenceServiceSchema = z
   .object({
     name,
     runtime: z.enum(RUNTIMES),
     /** A key of profiles/catalog/models.yaml: the architecture figures the budget uses. */
-    model: z.string().min(1),
+    model: nonEmptyText(),
     /** What the runtime loads: vLLM a Hugging Face repo id or a local directory; Ollama a tag (`llama3.1:70b-instruct-q4_K_M`); llama.cpp a .gguf path or a Hugging Face `user/repo:quant` for `-hf`. */
     source: token,
     quantization: z.enum(QUANTIZATIONS),
@@ -84,8 +106,12 @@ export const inferenceServiceSchema = z
     minTokensPerSecond: z.number().positive().optional(),
     /** How long the step's apply waits for the health endpoint after a (re)start. */
     startTimeoutSec: z.number().int().min(10).max(7200).optional(),
-    /** More runtime flags, appended to the command line as they are. */
+    /** More runtime flags, appended to the command line as they are; never one aiws sets (serviceSafety.ts). */
     extraArgs: z.array(token).default([]),
+    /** Listen beyond this machine without authentication (Ollama has none; vLLM and llama.cpp without inference.apiKey): refused unless true. */
+    exposeWithoutAuth: z.boolean().default(false),
+    /** vLLM only: --trust-remote-code, running Python that comes with the model repository. */
+    trustRemoteCode: z.boolean().default(false),
   })
   .strict();
 
@@ -104,10 +130,11 @@ export const runtimesSchema = z
         version: z.string().regex(/^\d+\.\d+\.\d+$/, "a release like 0.12.6").default(RUNTIME_DEFAULTS.ollama.version),
         /** Release tarball; default https://github.com/ollama/ollama/releases/download/v<version>/ollama-linux-amd64.tgz */
         url: url.optional(),
-        /** sha256 of the tarball, checked before it is unpacked when given. */
-        sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+        /** sha256 of the tarball, checked before it is unpacked; required when version or url is not aiws's default. */
+        sha256: sha256.optional(),
       })
       .strict()
+      .superRefine(needsChecksum("Ollama", RUNTIME_DEFAULTS.ollama.version))
       .prefault({}),
     llamaCpp: z
       .object({
@@ -115,13 +142,15 @@ export const runtimesSchema = z
         version: z.string().regex(/^b\d+$/, "a release tag like b6700").default(RUNTIME_DEFAULTS.llamaCpp.version),
         /** Source tarball; default https://github.com/ggml-org/llama.cpp/archive/refs/tags/<version>.tar.gz */
         url: url.optional(),
-        sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+        /** sha256 of the source tarball; required when version or url is not aiws's default. */
+        sha256: sha256.optional(),
         /** CMAKE_CUDA_ARCHITECTURES: 120 is Blackwell workstation silicon (sm_120). */
         cudaArchitectures: z.string().regex(/^[0-9;a-z-]+$/).default(RUNTIME_DEFAULTS.llamaCpp.cudaArchitectures),
         /** A llama-server already on the host: no build, this binary is run. */
         binary: absPath.optional(),
       })
       .strict()
+      .superRefine(needsChecksum("llama.cpp", RUNTIME_DEFAULTS.llamaCpp.version))
       .prefault({}),
   })
   .strict();
@@ -147,7 +176,7 @@ export type InferenceConfig = z.infer<typeof inferenceSchema>;
 export type RuntimesConfig = z.infer<typeof runtimesSchema>;
 
 /** Rules within the inference section; GPU indexes and ports are checked against the whole profile in rules.ts. */
-function checkServices(cfg: { services: InferenceService[] }, ctx: z.RefinementCtx): void {
+function checkServices(cfg: { services: InferenceService[]; apiKey: boolean }, ctx: z.RefinementCtx): void {
   const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
   const names = new Map<string, number>();
   cfg.services.forEach((s, i) => {
@@ -178,6 +207,7 @@ function checkServices(cfg: { services: InferenceService[] }, ctx: z.RefinementC
     if (s.tensorSplit && s.tensorSplit.length !== s.gpus.length) {
       issue(at("tensorSplit"), `one proportion per GPU: gpus lists ${s.gpus.length}, tensorSplit ${s.tensorSplit.length}`);
     }
+    checkServiceSafety(s, cfg.apiKey, at, ctx);
     if (s.runtime === "llama.cpp" && s.gpus.length === 0 && s.gpuLayers !== undefined && s.gpuLayers > 0) {
       issue(at("gpuLayers"), "no GPUs are listed, so no layer can be on a GPU; set gpus or gpuLayers: 0");
     }
@@ -190,7 +220,7 @@ function checkServices(cfg: { services: InferenceService[] }, ctx: z.RefinementC
  */
 export const modelSpecSchema = z
   .object({
-    name: z.string().min(1),
+    name: nonEmptyText(),
     /** Parameters in billions; for a mixture of experts, all experts (what must be held). */
     paramsB: z.number().positive(),
     /** Mixture of experts: parameters one token reads (what bounds tokens per second). */
@@ -207,7 +237,7 @@ export const modelSpecSchema = z
     maxContext: z.number().int().positive(),
     /** Bits per weight of each quantization the model is served in, embeddings and all. */
     bitsPerWeight: z.partialRecord(z.enum(QUANTIZATIONS), z.number().positive().max(32)),
-    notes: z.string().optional(),
+    notes: text().optional(),
   })
   .strict()
   .superRefine((m, ctx) => {

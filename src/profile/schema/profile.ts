@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { text } from "./text.js";
 import { hardwareSchema } from "./hardware.js";
 import { nvidiaSchema } from "./nvidia.js";
 import { storageSchema } from "./storage.js";
@@ -21,7 +22,7 @@ export const budgetSchema = z
 export const profileSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "lowercase letters, digits and dashes"),
-    description: z.string().optional(),
+    description: text().optional(),
     hardware: hardwareSchema,
     budget: budgetSchema.prefault({}),
     nvidia: nvidiaSchema.prefault({}),

@@ -54,6 +54,16 @@ export function checkProfileRules(p: RulesInput, ctx: z.RefinementCtx): void {
     if (first !== undefined) issue(["hardware", "drives", i, "id"], `the same drive is listed twice (also hardware.drives.${first})`);
     seen.set(d.id, i);
   });
+  // Safe mode knows a drive by its serial and the wipe list names drives by it: two drives
+  // with one serial would let a wipe meant for one destroy the other.
+  const serials = new Map<string, number>();
+  p.hardware.drives.forEach((d, i) => {
+    const first = serials.get(d.serial);
+    if (first !== undefined) {
+      issue(["hardware", "drives", i, "serial"], `serial ${d.serial} is also hardware.drives.${first}'s; each drive has its own (read them with lsblk -d -o PATH,SERIAL)`);
+    }
+    serials.set(d.serial, i);
+  });
 
   if (p.storage) checkStorage(p.hardware, p.storage, p.backup, issue);
 

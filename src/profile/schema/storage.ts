@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { nonEmptyText } from "./text.js";
 import { byIdPath } from "./hardware.js";
 
 /** Directories the OS owns: mounting a data filesystem over one would hide the system. */
@@ -48,7 +49,7 @@ export const storageSchema = z
      * signature, a partition table, an array superblock). Remove a serial once the drive is in
      * use, so a later change cannot wipe it again.
      */
-    wipe: z.array(z.string().min(1)).default([]),
+    wipe: z.array(nonEmptyText()).default([]),
   })
   .strict();
 

@@ -58,7 +58,8 @@ function fakeHost(states: string[], opts: { confText?: string } = {}): FakeHost 
     lsblk: `${lookup}
 [ "$*" = "-P -b -o ${LSBLK_COLUMNS} $dev" ] || { echo "lsblk stub: $*" >&2; exit 99; }
 [ -n "$dir" ] || { echo "lsblk: $dev: not a block device" >&2; exit 32; }
-cat "$dir/lsblk.pairs"`,
+# Each member reports its own serial (the one its by-id name ends in), whatever the fixture holds.
+serial=\${dev##*_}; sed '1s/SERIAL="[^"]*"/SERIAL="'"$serial"'"/' "$dir/lsblk.pairs"`,
     wipefs: `${lookup}
 if [ "$1" = --all ]; then echo "wipefs $*" >>"$FAKE/log"; echo "$dev $FIXTURES/empty" >>"$FAKE/map"; exit 0; fi
 [ "$*" = "--no-act --noheadings --output DEVICE,OFFSET,TYPE,USAGE $dev" ] || { echo "wipefs stub: $*" >&2; exit 99; }
@@ -194,6 +195,18 @@ describe("storage-raid0-array against a fake md kernel", () => {
     expect(h.log()).toEqual([]);
   });
 
+  it("refuses, changing nothing, when the members and their serials do not pair up line by line", () => {
+    const h = fakeHost(["empty", "empty", "empty", "empty"]);
+    const step = arrayStep(h);
+    const skewed = { ...step, vars: { ...step.vars, MEMBER_SERIALS: `X\n${step.vars.MEMBER_SERIALS}` } };
+    for (const phase of ["check", "apply"] as const) {
+      const r = h.run(skewed, phase);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("4 RAID members but 5 serials");
+    }
+    expect(h.log()).toEqual([]);
+  });
+
   it("on remove drops only its ARRAY line and rebuilds the initramfs; the array keeps running", () => {
     const h = fakeHost(["empty", "empty", "empty", "empty"]);
     const step = arrayStep(h);
@@ -240,7 +253,11 @@ describe.skipIf(!canUseLoopDevices())("storage filesystem and mount steps on loo
       over.wipe ?? [],
       ["storage-packages"],
     );
-  const run = (step: Step, phase: "check" | "apply" | "remove") => runBash(phaseFile(step, phase));
+  // A loop device reports TYPE "loop" and no serial, and safe mode accepts only a whole disk
+  // that reports one: this lsblk answers as the NVMe drive the loop device stands in for.
+  const realLsblk = spawnSync("bash", ["-c", "command -v lsblk"], { encoding: "utf8" }).stdout.trim();
+  const asDisk = { lsblk: `set -o pipefail; ${realLsblk} "$@" | sed '1s/TYPE="loop"/TYPE="disk"/; 1s/SERIAL=""/SERIAL="LOOPSERIAL1"/'` };
+  const run = (step: Step, phase: "check" | "apply" | "remove") => runBash(phaseFile(step, phase), { stubs: asDisk });
 
   it("makes ext4 on an empty drive, and then leaves it alone", () => {
     const dev = loopDevice(dir, 64);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { existsSync, readFileSync, readdirSync, writeFileSync, mkdtempSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -23,8 +23,23 @@ const CASES = readdirSync(FIXTURES, { withFileTypes: true })
   .map((d) => d.name)
   .sort();
 
-function probe(name: string): DriveProbe {
-  const dir = join(FIXTURES, name);
+/**
+ * A fixture's directory. "ext4@SERIAL" is the ext4 fixture as another drive of the same kind
+ * reports it: the same contents, its own serial (the fixtures report 2402E8A20001).
+ */
+function fixtureDir(spec: string): string {
+  const [name, serial] = spec.split("@") as [string, string | undefined];
+  if (serial === undefined) return join(FIXTURES, name);
+  const dir = mkdtempSync(join(tmpdir(), "aiws-fixture-"));
+  cpSync(join(FIXTURES, name), dir, { recursive: true });
+  for (const f of ["lsblk.pairs", "lsblk.json"]) {
+    if (existsSync(join(dir, f))) writeFileSync(join(dir, f), readFileSync(join(dir, f), "utf8").replace("2402E8A20001", serial));
+  }
+  return dir;
+}
+
+function probe(spec: string): DriveProbe {
+  const dir = fixtureDir(spec);
   const lsblk = existsSync(join(dir, "lsblk.json")) ? parseLsblkJson(readFileSync(join(dir, "lsblk.json"), "utf8")) : null;
   const signatures = existsSync(join(dir, "wipefs.json")) ? parseWipefsJson(readFileSync(join(dir, "wipefs.json"), "utf8")) : [];
   return { lsblk, signatures };
@@ -40,7 +55,7 @@ const drive = (path: string, serial: string): SafeModeTarget => ({ path, kind: "
 function stubs(map: Record<string, string>): { stubs: Record<string, string>; env: Record<string, string> } {
   const dir = mkdtempSync(join(tmpdir(), "aiws-sm-"));
   const mapFile = join(dir, "map");
-  writeFileSync(mapFile, Object.entries(map).map(([dev, c]) => `${dev} ${join(FIXTURES, c)}\n`).join(""));
+  writeFileSync(mapFile, Object.entries(map).map(([dev, c]) => `${dev} ${fixtureDir(c)}\n`).join(""));
   const lookup = `dev="\${*: -1}"; dir=$(awk -v d="$dev" '$1 == d { print $2 }' "$AIWS_STUB_MAP")`;
   return {
     env: { AIWS_STUB_MAP: mapFile },
@@ -87,7 +102,7 @@ function tsDecision(targets: { target: SafeModeTarget; fixture: string }[], wipe
 describe("safe mode on real lsblk/wipefs outputs", () => {
   it("has the fixtures it is about", () => {
     expect(CASES).toEqual(
-      expect.arrayContaining(["empty", "ext4", "xfs", "swap", "gpt", "dos", "mounted", "gpt-mounted", "missing", "md-member", "md-member-active", "other-drive"]),
+      expect.arrayContaining(["empty", "ext4", "xfs", "swap", "gpt", "dos", "mounted", "gpt-mounted", "missing", "md-member", "md-member-active", "other-drive", "partition", "no-serial"]),
     );
   });
 
@@ -147,6 +162,10 @@ describe("safe mode on real lsblk/wipefs outputs", () => {
     { fixture: "md-member-active", serial: "2402E8A20001", wipe: ["2402E8A20001"], allowed: false, wipes: false },
     { fixture: "missing", serial: "2402E8A20001", wipe: ["2402E8A20001"], allowed: false, wipes: false },
     { fixture: "other-drive", serial: "2402E8A20001", wipe: ["2402E8A20001"], allowed: false, wipes: false },
+    { fixture: "partition", serial: "2402E8A20001", wipe: [], allowed: false, wipes: false },
+    { fixture: "partition", serial: "2402E8A20001", wipe: ["2402E8A20001"], allowed: false, wipes: false },
+    { fixture: "no-serial", serial: "2402E8A20001", wipe: [], allowed: false, wipes: false },
+    { fixture: "no-serial", serial: "2402E8A20001", wipe: ["2402E8A20001"], allowed: false, wipes: false },
   ];
 
   for (const c of single) {
@@ -184,12 +203,29 @@ describe("safe mode on real lsblk/wipefs outputs", () => {
     if (!gone.allowed) expect(gone.refusals[0]).toContain("no such block device");
   });
 
+  it("matches serials to whole disks only: a partition, or a device that reports no serial, is refused with the fix", () => {
+    const part = tsDecision([{ target: drive(M1, "2402E8A20001"), fixture: "partition" }], ["2402E8A20001"]);
+    expect(part.allowed).toBe(false);
+    if (!part.allowed) {
+      expect(part.refusals[0]).toBe(
+        `refusing to use ${M1} (serial 2402E8A20001): it is a partition (/dev/loop4p1), not a whole disk; name the drive itself in hardware.drives (its /dev/disk/by-id/ name without -partN)`,
+      );
+    }
+    const anon = tsDecision([{ target: drive(M1, "2402E8A20001"), fixture: "no-serial" }], ["2402E8A20001"]);
+    expect(anon.allowed).toBe(false);
+    if (!anon.allowed) {
+      expect(anon.refusals[0]).toBe(
+        `refusing to use ${M1} (serial 2402E8A20001): the disk there reports no serial, so aiws cannot tell it is the drive the profile names; check with lsblk -d -o PATH,SERIAL`,
+      );
+    }
+  });
+
   it("decides for all four RAID members at once: one occupied drive stops the whole array", () => {
     const targets = [
       { target: drive(M1, "2402E8A20001"), fixture: "md-member" },
-      { target: drive(M2, "2402E8A20002"), fixture: "ext4" },
-      { target: drive(M3, "2402E8A20003"), fixture: "empty" },
-      { target: drive(M4, "2402E8A20004"), fixture: "empty" },
+      { target: drive(M2, "2402E8A20002"), fixture: "ext4@2402E8A20002" },
+      { target: drive(M3, "2402E8A20003"), fixture: "empty@2402E8A20003" },
+      { target: drive(M4, "2402E8A20004"), fixture: "empty@2402E8A20004" },
     ];
     for (const wipe of [[], ["2402E8A20002"], ["2402E8A20001", "2402E8A20002"]]) {
       const ts = tsDecision(targets, wipe);

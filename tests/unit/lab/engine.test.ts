@@ -15,7 +15,7 @@ const log = join(dir, "calls.jsonl");
 const PATH = process.env.PATH;
 
 const FAKE_SSH = `#!/usr/bin/env bash
-# args: options..., user@host, command
+# args: options..., -l user -p port -- host, command
 cmd=\${!#}
 input=$(cat)
 text="$cmd
@@ -37,7 +37,7 @@ if [[ -n \${FAKE_REFUSE_FIRST:-} ]] && (( n < FAKE_REFUSE_FIRST )); then
   exit 255
 fi
 python3 -c 'import json, sys; a = sys.argv[1:]; print(json.dumps(dict(zip(a[::2], a[1::2]))))' \\
-  id "$id" phase "$phase" cmd "$cmd" input "$input" key "$(cat "$keyfile")" knownHosts "$(cat "$kh" 2>/dev/null)" dest "\${@: -2:1}" >>"$FAKE_LOG"
+  id "$id" phase "$phase" cmd "$cmd" input "$input" key "$(cat "$keyfile")" knownHosts "$(cat "$kh" 2>/dev/null)" dest "\${*: -7:6}" >>"$FAKE_LOG"
 if [[ $id == "\${FAKE_FAIL:-}" ]]; then echo "aiws: $id: apply failed (exit 3)" >&2; exit 3; fi
 case $phase in
   converge)
@@ -124,7 +124,7 @@ describe.skipIf(!havePython)("the test engine (against a fake ssh)", () => {
   it("unwraps the secret connection and stdin: the key, the pinned host key, sudo for a non-root user, the secret in stdin only", async () => {
     await engineUp(config());
     const all = calls();
-    expect(all.every((c) => c.key === KEY.trimEnd() && c.dest === "aiws@10.200.0.10" && c.cmd.startsWith("sudo -n bash -s"))).toBe(true);
+    expect(all.every((c) => c.key === KEY.trimEnd() && c.dest === "-l aiws -p 22 -- 10.200.0.10" && c.cmd.startsWith("sudo -n bash -s"))).toBe(true);
     expect(all[0]!.knownHosts.trim()).toBe(`10.200.0.10 ${HOST_KEY}`);
     const cred = all.find((c) => c.id === "backup-credentials")!;
     expect(cred.input).toContain("engine-test-restic-password");
