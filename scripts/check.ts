@@ -8,17 +8,31 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkProfileFile, exitCode } from "../src/budget/check.js";
 import { formatReport, reportJson } from "../src/budget/format.js";
+import { commandJson, JSON_OPTION, printJson, runCommand, type CommandSpec } from "../src/cli.js";
 
 const PROFILES_DIR = fileURLToPath(new URL("../profiles/", import.meta.url));
 
-function main(argv: string[]): number {
-  const json = argv.includes("--json");
-  const unknown = argv.filter((a) => a.startsWith("-") && a !== "--json");
-  if (unknown.length > 0) {
-    console.error(`check: unknown option ${unknown.join(" ")}; usage: npm run check -- [--json] [profiles/NAME.yaml ...]`);
-    return 2;
-  }
-  let files = argv.filter((a) => !a.startsWith("-"));
+const CHECK: CommandSpec = {
+  name: "check",
+  usage: "[--json] [profiles/NAME.yaml ...]",
+  description: [
+    "Checks each profile's budgets before anything touches a host: the PSU (sustained, peak,",
+    "transients, 12V-2x6 connectors), the wall circuit, the UPS and the VRAM of every inference",
+    "service. Prints a table per profile, the ways out of a refusal, and what it assumed and",
+    "cannot verify on the machine. Contacts nothing.",
+  ].join("\n"),
+  positionals: { "profiles/NAME.yaml": "the profiles to check (default: every profile in profiles/)" },
+  options: { ...JSON_OPTION },
+  exitCodes: { 0: "every profile fits", 1: "a budget refuses a profile", 2: "a profile is invalid, or the command line is wrong" },
+  examples: ["npm run check -- profiles/quad-gpu.yaml", "npm run check -- --json profiles/base.yaml"],
+};
+
+function worst(statuses: readonly string[]): string {
+  return statuses.includes("invalid") ? "invalid" : statuses.includes("refused") ? "refused" : "ok";
+}
+
+await runCommand(CHECK, ({ flags, positionals }) => {
+  let files = positionals;
   if (files.length === 0) {
     files = readdirSync(PROFILES_DIR)
       .filter((f) => f.endsWith(".yaml") || f.endsWith(".yml"))
@@ -26,9 +40,7 @@ function main(argv: string[]): number {
       .map((f) => relative(process.cwd(), join(PROFILES_DIR, f)));
   }
   const reports = files.map(checkProfileFile);
-  if (json) console.log(JSON.stringify(reports.length === 1 ? reportJson(reports[0]!) : reports.map(reportJson), null, 2));
+  if (flags.has("json")) printJson(commandJson("check", worst(reports.map((r) => r.status)), reports.map(reportJson)));
   else console.log(reports.map(formatReport).join("\n\n"));
   return exitCode(reports);
-}
-
-process.exitCode = main(process.argv.slice(2));
+});

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { $ } from "zx";
 import type { SshTarget } from "../ssh/ssh.js";
-import { UsageError } from "../cli.js";
+import { InputError, UsageError } from "../cli.js";
 
 /** What the drift and switch commands work on: a host and the profile it should match. */
 export interface Target {
@@ -32,12 +32,15 @@ export async function resolveTarget(a: TargetArgs): Promise<Target> {
   if (a.stack) cfg = await stackConfig(a.stack);
   const host = a.host ?? cfg["aiws:host"];
   const profile = a.profile ?? cfg["aiws:profile"];
-  if (!host) throw new UsageError(a.stack ? `stack ${a.stack} has no aiws:host; set it with: pulumi config set aiws:host HOST --stack ${a.stack}` : "name a --stack, or a --host and a --profile");
-  if (!profile) throw new UsageError(a.stack ? `stack ${a.stack} has no aiws:profile; set it with: pulumi config set aiws:profile profiles/NAME.yaml --stack ${a.stack}` : "--profile profiles/NAME.yaml is required with --host");
+  // A stack that lacks a setting is not a usage mistake: the fix is in the stack, not the command line.
+  if (!host) throw a.stack ? new InputError(`stack ${a.stack} has no aiws:host; set it with: pulumi config set aiws:host HOST --stack ${a.stack}`) : new UsageError("name a --stack, or a --host and a --profile");
+  if (!profile) throw a.stack ? new InputError(`stack ${a.stack} has no aiws:profile; set it with: pulumi config set aiws:profile profiles/NAME.yaml --stack ${a.stack}`) : new UsageError("--profile profiles/NAME.yaml is required with --host");
   const port = Number(a.port ?? cfg["aiws:port"] ?? 22);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`port ${a.port ?? cfg["aiws:port"]} is not a TCP port`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw a.port !== undefined ? new UsageError(`--port ${a.port} is not a TCP port (1 to 65535)`) : new InputError(`stack ${a.stack}: aiws:port ${cfg["aiws:port"]} is not a TCP port; set it with: pulumi config set aiws:port 22 --stack ${a.stack}`);
+  }
   let identityFile = a.identity;
-  if (identityFile && !existsSync(identityFile)) throw new UsageError(`--identity ${identityFile}: no such file`);
+  if (identityFile && !existsSync(identityFile)) throw new InputError(`--identity ${identityFile}: no such file; name the private key file (ls ~/.ssh)`);
   if (!identityFile && cfg["aiws:sshPrivateKey"]) {
     const dir = mkdtempSync(join(tmpdir(), "aiws-key-"));
     identityFile = join(dir, "id");
@@ -54,8 +57,8 @@ export async function resolveTarget(a: TargetArgs): Promise<Target> {
 async function stackConfig(stack: string): Promise<Record<string, string>> {
   const r = await $({ nothrow: true, quiet: true })`pulumi config --json --show-secrets --stack ${stack}`;
   if (r.exitCode !== 0) {
-    const why = r.exitCode === 127 || /ENOENT|not found/.test(r.stderr) ? "the Pulumi CLI is not installed (see README: Installing Pulumi)" : r.stderr.trim().split("\n").pop();
-    throw new UsageError(`cannot read the config of stack ${stack}: ${why}`);
+    const why = r.exitCode === 127 || /ENOENT|not found/.test(r.stderr) ? "the Pulumi CLI is not installed (docs/pulumi-up.md, step 1, installs it)" : r.stderr.trim().split("\n").pop();
+    throw new InputError(`cannot read the config of stack ${stack}: ${why}`);
   }
   const parsed = JSON.parse(r.stdout) as Record<string, { value?: unknown }>;
   return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, typeof v.value === "string" ? v.value : JSON.stringify(v.value)]));
