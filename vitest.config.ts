@@ -6,5 +6,7 @@ export default defineConfig({
   test: {
     include: ["tests/unit/**/*.test.ts", "tests/program/**/*.test.ts"],
     testTimeout: 30_000,
+    // Prints one line at the end naming the packages whose tests skipped on this machine.
+    globalSetup: ["tests/helpers/systemToolsSummary.ts"],
   },
 });
