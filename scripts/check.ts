@@ -8,6 +8,8 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkProfileFile, exitCode } from "../src/budget/check.js";
 import { formatReport, reportJson } from "../src/budget/format.js";
+import { budgetAssumptions, formatAssumptions } from "../src/budget/assumptions.js";
+import type { CheckReport } from "../src/budget/check.js";
 import { commandJson, JSON_OPTION, printJson, runCommand, type CommandSpec } from "../src/cli.js";
 
 const PROFILES_DIR = fileURLToPath(new URL("../profiles/", import.meta.url));
@@ -27,6 +29,11 @@ const CHECK: CommandSpec = {
   examples: ["npm run check -- profiles/quad-gpu.yaml", "npm run check -- --json profiles/base.yaml"],
 };
 
+/** What the verdict rests on that aiws cannot read (none for a profile that did not load). */
+function assumptions(r: CheckReport): string[] {
+  return r.profile ? budgetAssumptions(r.profile) : [];
+}
+
 function worst(statuses: readonly string[]): string {
   return statuses.includes("invalid") ? "invalid" : statuses.includes("refused") ? "refused" : "ok";
 }
@@ -40,7 +47,11 @@ await runCommand(CHECK, ({ flags, positionals }) => {
       .map((f) => relative(process.cwd(), join(PROFILES_DIR, f)));
   }
   const reports = files.map(checkProfileFile);
-  if (flags.has("json")) printJson(commandJson("check", worst(reports.map((r) => r.status)), reports.map(reportJson)));
-  else console.log(reports.map(formatReport).join("\n\n"));
+  if (flags.has("json")) {
+    const items = reports.map((r) => ({ ...(reportJson(r) as object), assumptions: assumptions(r) }));
+    printJson(commandJson("check", worst(reports.map((r) => r.status)), items));
+  } else {
+    console.log(reports.map((r) => (r.profile ? `${formatReport(r)}\n${formatAssumptions(assumptions(r))}` : formatReport(r))).join("\n\n"));
+  }
   return exitCode(reports);
 });

@@ -27,6 +27,17 @@ describe("npm run check", () => {
     expect(r.out).not.toContain("Ways out");
   });
 
+  it("ends with what it assumed and cannot verify, for the owner to confirm", () => {
+    const r = check("profiles/quad-gpu.yaml");
+    const tail = r.out.trimEnd().split("\n");
+    const at = tail.indexOf("  Assumed, and aiws cannot verify it (confirm each one yourself):");
+    expect(at).toBeGreaterThan(0);
+    expect(tail.slice(at + 1).every((l) => l.startsWith("    [ ] "))).toBe(true);
+    expect(r.out).toContain("[ ] CPU package power (PPT) capped at 300 W in the BIOS (the AMD Ryzen Threadripper PRO 9975WX holds 400 W at stock): aiws cannot read it");
+    const j = JSON.parse(check("--json", "profiles/quad-gpu.yaml").out);
+    expect(j.items[0].assumptions).toContain("CPU package power (PPT) capped at 300 W in the BIOS (the AMD Ryzen Threadripper PRO 9975WX holds 400 W at stock): aiws cannot read it");
+  });
+
   it("exits 1 with every violated budget and the ways out when refused", () => {
     const r = check("profiles/a16z.yaml");
     expect(r.code).toBe(1);
