@@ -12,32 +12,42 @@ import { resolveTarget } from "../src/drift/target.js";
 import { probeScript, splitSections } from "../src/discover/probe.js";
 import { hostFacts } from "../src/discover/facts.js";
 import { draftProfile } from "../src/discover/draft.js";
-import { commandJson, InputError, JSON_OPTION, printJson, runCommand, TARGET_OPTIONS, type CommandSpec } from "../src/cli.js";
+import { hardwareDifferences } from "../src/discover/compare.js";
+import { tryLoadProfile } from "../src/profile/load.js";
+import { loadCatalog } from "../src/profile/catalog.js";
+import { formatProblem } from "../src/profile/problems.js";
+import { commandJson, InputError, JSON_OPTION, printJson, runCommand, TARGET_OPTIONS, UsageError, type CommandSpec } from "../src/cli.js";
 
 const PROFILES_DIR = fileURLToPath(new URL("../profiles/", import.meta.url));
 
 const DISCOVER: CommandSpec = {
   name: "discover",
-  usage: "--host HOST [--user USER] [--port N] [--identity KEY] [--out FILE] [--force] [--json]",
+  usage: "--host HOST [--user USER] [--port N] [--identity KEY] [--out FILE [--force] | --compare profiles/NAME.yaml] [--json]",
   description: [
     "Reads a workstation over SSH without changing anything (nvidia-smi or lspci, lsblk and",
     "/dev/disk/by-id, dmidecode, /proc/cpuinfo, os-release, mokutil) and writes a draft profile",
     "that extends the closest shipped profile: its GPUs, CPU, memory, drives by id and serial",
     "(and what each holds), and the storage that follows. What no host can tell (the PSU, the",
     "wall circuit, the UPS) is left as TODO, so `npm run check` refuses the draft until you",
-    "fill it in. dmidecode needs root: log in as root or as a user with passwordless sudo.",
+    "fill it in. With --compare it writes nothing and says where a profile does not describe",
+    "the host (GPU count and models, CPU, memory, the drives it names by serial and id).",
+    "dmidecode needs root: log in as root or as a user with passwordless sudo.",
   ].join("\n"),
   options: {
     ...TARGET_OPTIONS,
     out: { type: "string", value: "FILE", help: "where to write the draft (default: profiles/HOSTNAME.yaml)" },
     force: { type: "boolean", help: "overwrite --out when it exists" },
+    compare: { type: "string", value: "profiles/NAME.yaml", help: "write nothing: list where this profile does not describe the host (exit 1 when it does not)" },
     ...JSON_OPTION,
   },
-  exitCodes: { 0: "the draft was written", 2: "the host could not be read, the file exists, or the command line is wrong" },
+  exitCodes: { 0: "the draft was written (--compare: the profile describes the host)", 1: "--compare: the profile does not describe the host", 2: "the host could not be read, the file exists, the profile is invalid, or the command line is wrong" },
   examples: ["npm run discover -- --host 192.168.1.50 --user aiws --identity ~/.ssh/aiws_ed25519"],
 };
 
 await runCommand(DISCOVER, async ({ opts, flags }) => {
+  if (opts.compare && opts.out) throw new UsageError("--compare writes nothing; drop --out");
+  const compare = opts.compare ? tryLoadProfile(opts.compare) : undefined;
+  if (compare && !compare.loaded) throw new InputError(`${opts.compare} is invalid:\n  ${compare.problems.map(formatProblem).join("\n  ")}`);
   // Discover needs no profile: it is how the first one is made.
   const target = await resolveTarget({ ...opts, profile: "(not used by discover)" });
   const session = new SshSession(target.ssh);
@@ -51,6 +61,13 @@ await runCommand(DISCOVER, async ({ opts, flags }) => {
     await session.close();
   }
   const facts = hostFacts(splitSections(stdout));
+  if (compare?.loaded) {
+    const diffs = hardwareDifferences(compare.loaded.profile, facts, loadCatalog().catalog!);
+    if (flags.has("json")) printJson(commandJson("discover", diffs.length ? "differs" : "matches", diffs, { host: session.name, profile: opts.compare, facts }));
+    else if (diffs.length === 0) console.log(`discover: ${opts.compare} describes ${session.name}: GPUs, CPU, memory and drives match`);
+    else console.log([`discover: ${opts.compare} does NOT describe ${session.name}:`, ...diffs.map((d) => `  - ${d}`), "Fix the profile (npm run discover drafts one), or point the stack at the right host."].join("\n"));
+    return diffs.length ? 1 : 0;
+  }
   const name = facts.hostname.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "") || "workstation";
   const out = resolve(opts.out ?? join(PROFILES_DIR, `${name}.yaml`));
   if (existsSync(out) && !flags.has("force")) throw new InputError(`${relative(process.cwd(), out)} exists: name another with --out FILE, or overwrite it with --force`);

@@ -16,7 +16,10 @@ export interface FoundGpu {
 }
 
 export interface FoundDrive {
+  /** The /dev/disk/by-id name a profile should use (the vendor form, nvme-MODEL_SERIAL). */
   readonly byId?: string;
+  /** Every /dev/disk/by-id name of the drive. */
+  readonly byIds: readonly string[];
   readonly path: string;
   readonly model: string;
   readonly serial: string;
@@ -195,6 +198,7 @@ function drives(lsblkJson: string, byIdText: string, linkText: string, gaps: str
       const ids = (byId.get(d.path) ?? []).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
       return {
         ...(ids[0] ? { byId: ids[0] } : {}),
+        byIds: ids,
         path: d.path,
         model: (d.model ?? "").trim() || "unknown model",
         serial: (d.serial ?? "").trim(),

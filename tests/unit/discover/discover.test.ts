@@ -8,6 +8,9 @@ import { hostFacts } from "../../../src/discover/facts.js";
 import { draftProfile, TODO } from "../../../src/discover/draft.js";
 import { joinSections, probeScript, SECTIONS, splitSections, type Section } from "../../../src/discover/probe.js";
 import { checkProfileFile } from "../../../src/budget/check.js";
+import { hardwareDifferences } from "../../../src/discover/compare.js";
+import { loadCatalog } from "../../../src/profile/catalog.js";
+import { loadProfile } from "../../../src/profile/load.js";
 import { shellcheck } from "../../helpers/lint.js";
 
 const ROOT = join(import.meta.dirname, "../../..");
@@ -180,5 +183,47 @@ describe("npm run discover", () => {
     const json = cli("ws-quad", ["--host", "ws-quad.lan", "--out", out, "--force", "--json"]);
     expect(json.code).toBe(0);
     expect(JSON.parse(json.out)).toMatchObject({ command: "discover", status: "drafted", extends: "quad-gpu.yaml", facts: { hostname: "ws-quad" } });
+  });
+
+  it("--compare says where a profile does not describe the host, exit 1, writing nothing", () => {
+    const r = cli("ws-quad", ["--host", "ws-quad.lan", "--compare", "profiles/quad-gpu.yaml"]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain("discover: profiles/quad-gpu.yaml does NOT describe root@ws-quad.lan:\n  - memory: the profile has 6 x 32 GB, the host 8 module(s), 256 GB in all\n  - drive S7HENJ0X100001A (os,");
+  });
+});
+
+describe("does a profile describe this host?", () => {
+  const catalog = loadCatalog().catalog!;
+  /** The draft for a fixture host, filled in and loaded: a profile that describes it exactly. */
+  const described = (host: string, fill: Record<string, string>) => loadProfile(filledIn(draftProfile(facts(host)).yaml, fill)).profile;
+
+  it("a profile drafted from the host matches it", () => {
+    expect(hardwareDifferences(described("ws-quad", { model: "seasonic-prime-tx-1600", volts: "120", amps: "20" }), facts("ws-quad"), catalog)).toEqual([]);
+  });
+
+  it("a shipped example profile does not: its drives are someone else's, and each is named", () => {
+    const d = hardwareDifferences(loadProfile(join(ROOT, "profiles/quad-gpu.yaml")).profile, facts("ws-quad"), catalog);
+    expect(d).toContain("drive S7HENJ0X100001A (os, /dev/disk/by-id/nvme-Samsung_SSD_990_PRO_2TB_S7HENJ0X100001A): not on the host (its drives: S7HENJ0X412345K, 2412E8B30011, 2412E8B30012, 2412E8B30013, 2412E8B30014)");
+    expect(d.filter((l) => l.startsWith("drive "))).toHaveLength(5);
+    expect(d.some((l) => l.startsWith("GPUs"))).toBe(false);
+  });
+
+  it("three cards where the profile says four, and a card the catalog does not know", () => {
+    const p = described("ws-quad", { model: "seasonic-prime-tx-1600", volts: "120", amps: "20" });
+    const f = facts("ws-quad");
+    expect(hardwareDifferences(p, { ...f, gpus: f.gpus.slice(0, 3) }, catalog)).toEqual(["GPUs: the profile has 4, the host has 3 (0000:41:00.0, 0000:61:00.0, 0000:c1:00.0)"]);
+    const other = { ...f, gpus: [...f.gpus.slice(0, 3), { ...f.gpus[3]!, name: "NVIDIA RTX PRO 6000 Blackwell Workstation Edition" }] };
+    expect(hardwareDifferences(p, other, catalog)).toEqual(["GPUs: the profile has 4 x rtx-pro-6000-blackwell-max-q, the host 3", "GPUs: the profile has 0 x rtx-pro-6000-blackwell-workstation, the host 1"]);
+  });
+
+  it("memory, CPU and a drive named by an id the host lacks", () => {
+    const p = described("ws-quad", { model: "seasonic-prime-tx-1600", volts: "120", amps: "20" });
+    const f = facts("ws-quad");
+    const d = hardwareDifferences(p, { ...f, cpu: { ...f.cpu, name: "AMD Ryzen Threadripper PRO 7975WX 32-Cores" }, memory: { ...f.memory, modules: f.memory.modules.slice(0, 4) }, drives: f.drives.map((x, i) => (i === 1 ? { ...x, byIds: ["/dev/disk/by-id/nvme-eui.1"] } : x)) }, catalog);
+    expect(d).toEqual([
+      "CPU: the profile has threadripper-pro-9975wx, the host threadripper-pro-7975wx",
+      "memory: the profile has 8 x 32 GB, the host 4 module(s), 128 GB in all",
+      "drive 2412E8B30011: the profile names it /dev/disk/by-id/nvme-CT2000T700SSD3_2412E8B30011, which the host does not have (it has /dev/disk/by-id/nvme-eui.1)",
+    ]);
   });
 });
