@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 
 const ROOT = join(import.meta.dirname, "../../..");
 
@@ -10,7 +10,7 @@ const ROOT = join(import.meta.dirname, "../../..");
  * code is left out (it names files that must not exist on purpose), and so are generated files.
  */
 function shippedFiles(): string[] {
-  const tracked = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" }).split("\n").filter(Boolean);
+  const tracked = gitFiles() ?? walk(ROOT).map((f) => relative(ROOT, f));
   return tracked.filter(
     (f) =>
       existsSync(join(ROOT, f)) &&
@@ -18,6 +18,23 @@ function shippedFiles(): string[] {
       !/(^|\/)package-lock\.json$|\.schema\.json$|^node_modules/.test(f) &&
       /\.(md|ts|mjs|sh|yaml|yml|json|txt|py)$|^\.ci\/run$|^lab\/.*\/[a-z-]+$|^src\/host\/backup\/host\//.test(f),
   );
+}
+
+/** The repository's files as git knows them (a copy without .git: undefined). */
+function gitFiles(): string[] | undefined {
+  try {
+    return execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).split("\n").filter(Boolean);
+  } catch {
+    return undefined;
+  }
+}
+
+function walk(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    if (["node_modules", ".git", ".lab"].includes(e.name)) return [];
+    const p = join(dir, e.name);
+    return e.isDirectory() ? walk(p) : [p];
+  });
 }
 
 /** Paths into the repository that a text cites: `docs/x.md`, `src/a/b.ts`, `profiles/catalog/`. */
