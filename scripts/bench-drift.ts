@@ -35,9 +35,9 @@ const BENCH_DRIFT: CommandSpec = {
   usage: "[--reps N] [--keep]",
   description: [
     "A benchmark, not a test: the drift check's wall time on the VM lab for the whole plan of",
-    `${PROFILE}, against its floor (the same checks in one bash on the guest over one ssh),`,
-    "as a ratio measured in one run. Brings the lab up (and converges it when needed) first.",
-    "Needs root.",
+    `${PROFILE}, against its floor (the same checks in one bash on the guest,`,
+    "over one ssh), as a ratio measured in one run. Brings the lab up (and converges it when",
+    "needed) first. Needs root.",
   ].join("\n"),
   options: {
     reps: { type: "string", value: "N", help: "repetitions of each measurement; the figures are medians (default 5)" },
