@@ -22,6 +22,8 @@ export interface DriftReport {
   readonly error?: string;
   /** The one command that repairs exactly the drifted steps. */
   readonly repair?: string;
+  /** Where the host's GPUs or drives differ from the profile's: nothing was checked. */
+  readonly hardware?: readonly string[];
 }
 
 /** One line per step from the checks' outcomes; a step whose check did not finish is unknown. */
