@@ -1,5 +1,5 @@
 import { parseQueryGpuCsv, type SmiValue } from "../nvidia-smi/parse.js";
-import { GPU_FIELDS, type Section } from "./probe.js";
+import { GPU_FIELDS, LINK_FIELDS, type Section } from "./probe.js";
 
 /** One GPU as nvidia-smi (or, before the driver, lspci) describes it. */
 export interface FoundGpu {
@@ -57,7 +57,7 @@ export interface HostFacts {
 export function hostFacts(s: Record<Section, string>): HostFacts {
   const gaps: string[] = [];
   const osr = keyValues(s["os-release"]);
-  const smi = nvidiaGpus(s["nvidia-smi"], gaps);
+  const smi = nvidiaGpus(s["nvidia-smi"], s["nvidia-smi-link"], gaps);
   const gpus = smi.length > 0 ? smi : lspciGpus(s.lspci);
   const memory = dmiMemory(s["dmidecode-memory"], s.meminfo);
   if (memory.modules.length === 0) gaps.push("memory modules: dmidecode gave nothing (not installed, or no SMBIOS table); the draft keeps the parent's memory");
@@ -89,13 +89,22 @@ function num(v: SmiValue | undefined): number | undefined {
   return typeof v === "number" ? v : undefined;
 }
 
-function nvidiaGpus(csv: string, gaps: string[]): FoundGpu[] {
-  if (!/^\s*index\b/m.test(csv) && !/^\s*\d+,/m.test(csv)) return [];
+function nvidiaGpus(csv: string, linkCsv: string, gaps: string[]): FoundGpu[] {
+  if (!/^\s*index\b/m.test(csv) && !/^\s*\d+,/m.test(csv)) {
+    if (csv.trim()) gaps.push(`nvidia-smi: ${csv.trim().split("\n")[0]}`);
+    return [];
+  }
+  const links = new Map<number, { gen?: number; width?: number }>();
+  try {
+    for (const r of parseQueryGpuCsv(linkCsv, LINK_FIELDS)) links.set(Number(r.index), { gen: num(r["pcie.link.gen.max"]), width: num(r["pcie.link.width.max"]) });
+  } catch {
+    // The link is a detail: a driver without these fields still gives everything else.
+  }
   try {
     return parseQueryGpuCsv(csv, GPU_FIELDS).map((r) => {
       const [d, mn, mx] = [num(r["power.default_limit"]), num(r["power.min_limit"]), num(r["power.max_limit"])];
-      const gen = num(r["pcie.link.gen.max"]);
-      const width = num(r["pcie.link.width.max"]);
+      const gen = links.get(Number(r.index))?.gen;
+      const width = links.get(Number(r.index))?.width;
       return {
         name: String(r.name ?? "unknown NVIDIA GPU"),
         ...(r.uuid ? { uuid: String(r.uuid) } : {}),

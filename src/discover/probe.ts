@@ -5,9 +5,12 @@
  */
 
 /** The nvidia-smi fields discover asks for, in this order (`--query-gpu`). */
-export const GPU_FIELDS = ["index", "name", "uuid", "pci.bus_id", "memory.total", "power.default_limit", "power.min_limit", "power.max_limit", "pcie.link.gen.max", "pcie.link.width.max"] as const;
+export const GPU_FIELDS = ["index", "name", "uuid", "pci.bus_id", "memory.total", "power.default_limit", "power.min_limit", "power.max_limit"] as const;
 
-export const SECTIONS = ["hostname", "os-release", "uname", "mokutil", "cpuinfo", "meminfo", "dmidecode-memory", "nvidia-smi", "lspci", "lsblk", "by-id", "nvme-link"] as const;
+/** The PCIe link, asked apart: a driver that lacks one of these fields fails the whole query. */
+export const LINK_FIELDS = ["index", "pcie.link.gen.max", "pcie.link.width.max"] as const;
+
+export const SECTIONS = ["hostname", "os-release", "uname", "mokutil", "cpuinfo", "meminfo", "dmidecode-memory", "nvidia-smi", "nvidia-smi-link", "lspci", "lsblk", "by-id", "nvme-link"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 const MARK = "@@aiws-discover:";
@@ -23,6 +26,7 @@ export function probeScript(): string {
     meminfo: "grep -E '^MemTotal:' /proc/meminfo",
     "dmidecode-memory": "command -v dmidecode >/dev/null && dmidecode -t memory",
     "nvidia-smi": `command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=${GPU_FIELDS.join(",")} --format=csv,nounits`,
+    "nvidia-smi-link": `command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=${LINK_FIELDS.join(",")} --format=csv,nounits`,
     lspci: "command -v lspci >/dev/null && lspci -D -nn | grep -E '\\[(0300|0302)\\].*\\[10de:'",
     lsblk: "lsblk -J -b -o NAME,PATH,TYPE,SIZE,MODEL,SERIAL,TRAN,RM,FSTYPE,LABEL,MOUNTPOINTS",
     "by-id": "for l in /dev/disk/by-id/*; do [ -e \"$l\" ] && printf '%s %s\\n' \"$l\" \"$(readlink -f \"$l\")\"; done",
