@@ -57,7 +57,7 @@ export async function resolveTarget(a: TargetArgs): Promise<Target> {
 async function stackConfig(stack: string): Promise<Record<string, string>> {
   const r = await $({ nothrow: true, quiet: true })`pulumi config --json --show-secrets --stack ${stack}`;
   if (r.exitCode !== 0) {
-    const why = r.exitCode === 127 || /ENOENT|not found/.test(r.stderr) ? "the Pulumi CLI is not installed (docs/pulumi-up.md, step 1, installs it)" : r.stderr.trim().split("\n").pop();
+    const why = r.exitCode === 127 || /ENOENT|not found/.test(r.stderr) ? "the Pulumi CLI is not installed (docs/pulumi-up.md, step 2, installs it)" : r.stderr.trim().split("\n").pop();
     throw new InputError(`cannot read the config of stack ${stack}: ${why}`);
   }
   const parsed = JSON.parse(r.stdout) as Record<string, { value?: unknown }>;
