@@ -8,5 +8,7 @@ export default defineConfig({
     // Generous: some tests shellcheck every rendered script of every profile, on two cores that
     // may be busy with other work. A timeout here is a hang guard, never a speed target.
     testTimeout: 120_000,
+    // Prints one line at the end naming the packages whose tests skipped on this machine.
+    globalSetup: ["tests/helpers/systemToolsSummary.ts"],
   },
 });

@@ -10,20 +10,24 @@
 import { engineUp, type CommandRecord } from "../src/lab/engine.js";
 import { labDown } from "../src/lab/lab.js";
 import { LAB_PROFILES, labStackConfig, prepareLab } from "../lab/workstation.js";
+import { InputError, runCommand, UsageError, type CommandSpec, type ParsedArgs } from "../src/cli.js";
 
-const USAGE = "usage: npm run demo [-- --profile lab/profiles/NAME.yaml] [--user root|aiws] [--keep]";
-
-function parse(argv: string[]): { profile: string; user: string; keep: boolean } {
-  const out = { profile: LAB_PROFILES.raid0 as string, user: "root", keep: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--keep") out.keep = true;
-    else if (a === "--profile" && argv[i + 1]) out.profile = argv[++i]!;
-    else if (a === "--user" && argv[i + 1]) out.user = argv[++i]!;
-    else throw new Error(`unexpected argument ${a}\n${USAGE}`);
-  }
-  return out;
-}
+const DEMO: CommandSpec = {
+  name: "demo",
+  usage: "[--profile lab/profiles/NAME.yaml] [--user root|aiws] [--keep]",
+  description: [
+    "Watch aiws configure a workstation without owning one: boots the VM lab (a Debian 12 guest",
+    "with four NVMe disks, a NAS, stand-in GPUs; docs/lab.md), converges it from a lab profile",
+    "with the stack's own program, every step's command over SSH for real, and prints each step",
+    "and a summary. Then brings the lab down. Needs root and a few minutes.",
+  ].join("\n"),
+  options: {
+    profile: { type: "string", value: "lab/profiles/NAME.yaml", help: `the lab profile to converge (default ${LAB_PROFILES.raid0})` },
+    user: { type: "string", value: "root|aiws", help: "the guest login the steps run as (aiws uses sudo -n; default root)" },
+    keep: { type: "boolean", help: "leave the lab up afterwards, for npm run lab -- ssh or a drift check" },
+  },
+  exitCodes: { 0: "every step converged", 1: "a step failed (its output is printed)", 2: "not root, the lab failed, or the command line is wrong" },
+};
 
 const secs = (s: number) => `${s.toFixed(1)} s`;
 
@@ -37,12 +41,10 @@ function show(r: CommandRecord): void {
   }
 }
 
-async function main(): Promise<number> {
-  const o = parse(process.argv.slice(2));
-  if (process.getuid?.() !== 0) {
-    console.error("demo: the lab needs root (it creates network namespaces and a tap device); run it as root");
-    return 2;
-  }
+async function main({ opts, flags }: ParsedArgs): Promise<number> {
+  const o = { profile: opts.profile ?? LAB_PROFILES.raid0, user: opts.user ?? "root", keep: flags.has("keep") };
+  if (o.user !== "root" && o.user !== "aiws") throw new UsageError(`--user ${o.user}: the lab guest has root and aiws`);
+  if (process.getuid?.() !== 0) throw new InputError("the lab needs root (it creates network namespaces and a tap device); run it as root");
   const t0 = Date.now();
   let ok = false;
   try {
@@ -73,9 +75,13 @@ async function main(): Promise<number> {
   }
 }
 
-try {
-  process.exitCode = await main();
-} catch (e) {
-  console.error(`demo: ${(e as Error).message}`);
-  process.exitCode = 2;
-}
+// The lab's own failures (qemu, debootstrap, a namespace) are reported in one line, exit 2.
+await runCommand(DEMO, async (args) => {
+  try {
+    return await main(args);
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof InputError) throw e;
+    console.error(`demo: ${(e as Error).message}`);
+    return 2;
+  }
+});

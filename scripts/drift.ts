@@ -5,18 +5,31 @@
  * profile, bad arguments).
  */
 import { runDrift } from "../src/drift/drift.js";
-import { driftExitCode, formatDrift } from "../src/drift/report.js";
+import { driftExitCode, driftJson, formatDrift } from "../src/drift/report.js";
 import { resolveTarget } from "../src/drift/target.js";
-import { parseArgs, runCommand } from "../src/cli.js";
+import { JSON_OPTION, printJson, runCommand, TARGET_OPTIONS, type CommandSpec } from "../src/cli.js";
 
-const USAGE = "usage: npm run drift -- --stack NAME | --host HOST --profile profiles/NAME.yaml [--user USER] [--port N] [--identity KEY] [--host-key KEYLINE] [--json]";
+const DRIFT: CommandSpec = {
+  name: "drift",
+  usage: "--stack NAME | --host HOST --profile profiles/NAME.yaml [--user USER] [--port N] [--identity KEY] [--host-key KEYLINE] [--json]",
+  description: [
+    "Runs every step's check (never an apply) on the workstation over one SSH connection and",
+    "reports each step as in sync or drifted, with the reason, and the one `pulumi up` command",
+    "that repairs exactly the drifted steps. Changes nothing on the host.",
+  ].join("\n"),
+  options: {
+    ...TARGET_OPTIONS,
+    profile: { type: "string", value: "profiles/NAME.yaml", help: "the profile the host should match (default: the stack's aiws:profile; required with --host)" },
+    ...JSON_OPTION,
+  },
+  exitCodes: { 0: "every step is in sync", 1: "drifted: the report names the steps and the repair", 2: "cannot tell (host unreachable, invalid profile, bad arguments)" },
+  examples: ["npm run drift -- --stack workstation", "npm run drift -- --host 192.168.1.50 --user aiws --profile profiles/base.yaml --json"],
+};
 
-async function main(argv: string[]): Promise<number> {
-  const { opts, flags } = parseArgs(argv, ["json"], ["stack", "host", "profile", "user", "port", "identity", "host-key"]);
+await runCommand(DRIFT, async ({ opts, flags }) => {
   const target = await resolveTarget(opts);
   const report = await runDrift(target);
-  console.log(flags.has("json") ? JSON.stringify(report, null, 2) : formatDrift(report));
+  if (flags.has("json")) printJson(driftJson(report));
+  else console.log(formatDrift(report));
   return driftExitCode(report);
-}
-
-await runCommand("drift", USAGE, main);
+});

@@ -5,24 +5,39 @@
  * Exit 0 with a plan, 1 refused by a budget, 2 invalid.
  */
 import { checkProfileFile } from "../src/budget/check.js";
-import { formatReport } from "../src/budget/format.js";
+import { formatReport, reportJson } from "../src/budget/format.js";
 import { planSteps } from "../src/host/plan.js";
-import { parseArgs, runCommand, UsageError } from "../src/cli.js";
+import { commandJson, JSON_OPTION, printJson, runCommand, UsageError, type CommandSpec } from "../src/cli.js";
 
-const USAGE = "usage: npm run plan -- profiles/NAME.yaml [--json]";
+const PLAN: CommandSpec = {
+  name: "plan",
+  usage: "profiles/NAME.yaml [--json]",
+  description: [
+    "Lists the steps `pulumi up` would converge for a profile, in order: each step's concern,",
+    "id and title, and whether it may reboot the host, may destroy data (gated by safe mode) or",
+    "needs secrets. Contacts nothing. A profile refused by its budgets has no plan.",
+  ].join("\n"),
+  positionals: { "profiles/NAME.yaml": "the profile to plan (exactly one)" },
+  options: { ...JSON_OPTION },
+  exitCodes: { 0: "the plan was printed", 1: "a budget refuses the profile (no plan)", 2: "the profile is invalid, or the command line is wrong" },
+  examples: ["npm run plan -- profiles/quad-gpu.yaml"],
+};
 
-async function main(argv: string[]): Promise<number> {
-  const file = argv.find((a) => !a.startsWith("--"));
+await runCommand(PLAN, ({ flags, positionals }) => {
+  const [file, ...extra] = positionals;
   if (!file) throw new UsageError("name a profile");
-  const { flags } = parseArgs(argv.filter((a) => a !== file), ["json"], []);
+  if (extra.length > 0) throw new UsageError(`plan takes one profile; also got ${extra.join(" ")}`);
+  const json = flags.has("json");
   const report = checkProfileFile(file);
   if (report.status !== "ok" || !report.profile) {
-    console.log(formatReport(report));
+    if (json) printJson(commandJson("plan", report.status, [], { profile: file, report: reportJson(report) }));
+    else console.log(formatReport(report));
     return report.status === "invalid" ? 2 : 1;
   }
   const steps = planSteps(report.profile);
-  if (flags.has("json")) {
-    console.log(JSON.stringify(steps.map(({ id, title, concern, after, reboot, destructive, secrets }) => ({ id, title, concern, after, reboot, destructive, secrets })), null, 2));
+  if (json) {
+    const items = steps.map(({ id, title, concern, after, reboot, destructive, secrets }) => ({ id, title, concern, after, reboot, destructive, secrets }));
+    printJson(commandJson("plan", "ok", items, { profile: file }));
     return 0;
   }
   console.log(`${file}: ${steps.length} steps, converged in this order`);
@@ -33,6 +48,4 @@ async function main(argv: string[]): Promise<number> {
     console.log(`${String(i + 1).padStart(3)}. ${s.concern.padEnd(cw)} ${s.id.padEnd(w)}  ${s.title}${marks.length ? `  [${marks.join("; ")}]` : ""}`);
   }
   return 0;
-}
-
-await runCommand("plan", USAGE, main);
+});

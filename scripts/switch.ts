@@ -11,13 +11,13 @@
  */
 import { $ } from "zx";
 import { checkProfileFile, type CheckReport } from "../src/budget/check.js";
-import { formatReport } from "../src/budget/format.js";
+import { formatReport, reportJson } from "../src/budget/format.js";
 import { planSteps } from "../src/host/plan.js";
 import { STATUS_COMMAND } from "../src/host/backup/paths.js";
 import { isBackupFresh, parseBackupStatus } from "../src/host/backup/status.js";
 import { SshSession, SSH_FAILED, sshFailure } from "../src/ssh/ssh.js";
 import { resolveTarget, type Target } from "../src/drift/target.js";
-import { parseArgs, runCommand, UsageError } from "../src/cli.js";
+import { commandJson, InputError, JSON_OPTION, printJson, runCommand, TARGET_OPTIONS, UsageError, type CommandSpec, type ParsedArgs } from "../src/cli.js";
 import { diffProfiles } from "../src/switch/diff.js";
 import { gateSwitch, type BackupState } from "../src/switch/gate.js";
 import { formatSwitch } from "../src/switch/format.js";
@@ -25,20 +25,44 @@ import { migrationPlan } from "../src/switch/migration.js";
 import { runMigration } from "../src/switch/migrate.js";
 import type { Profile } from "../src/profile/schema/profile.js";
 
-const USAGE = "usage: npm run switch -- --to profiles/NEW.yaml (--stack NAME | --host HOST --profile profiles/CURRENT.yaml [--user U] [--port N] [--identity KEY] [--host-key KEYLINE]) [--confirm-wipe SERIAL,...] [--migrate [--discard-unbacked-up]]";
+const SWITCH: CommandSpec = {
+  name: "switch",
+  usage: "--to profiles/NEW.yaml (--stack NAME | --host HOST --profile profiles/CURRENT.yaml [--user U] [--port N] [--identity KEY] [--host-key KEYLINE]) [--confirm-wipe SERIAL,...] [--migrate [--discard-unbacked-up]] [--json]",
+  description: [
+    "Moves a workstation to another profile after a hardware upgrade. Shows side by side what",
+    "changes (hardware, every budget, the steps added, changed and removed), refuses a target",
+    "that fails its budgets, and refuses a change that may destroy data unless the drives at",
+    "risk are confirmed by serial and the host's last backup succeeded and was checked",
+    "recently. With --stack it then sets the stack's aiws:profile and prints the preview to run.",
+  ].join("\n"),
+  options: {
+    to: { type: "string", value: "profiles/NEW.yaml", help: "the profile to switch to (required)" },
+    ...TARGET_OPTIONS,
+    profile: { type: "string", value: "profiles/CURRENT.yaml", help: "the profile the host has now (default: the stack's aiws:profile; required with --host)" },
+    "confirm-wipe": { type: "string", value: "SERIAL,...", help: "the serials of exactly the drives the switch may wipe, comma-separated (the refusal lists them)" },
+    migrate: { type: "boolean", help: "for a storage layout change, run the migration: back up, verify, rebuild (pulumi up), restore, verify; needs --stack" },
+    "discard-unbacked-up": { type: "boolean", help: "with --migrate: accept losing data under the mountpoints that backups leave out (the migration lists it)" },
+    ...JSON_OPTION,
+  },
+  exitCodes: { 0: "switched, or nothing to do", 1: "refused (budgets, unconfirmed drives, no fresh backup) or the migration stopped", 2: "invalid profile, host unreachable, or the command line is wrong" },
+  examples: ["npm run switch -- --to profiles/dual-gpu.yaml --stack workstation", "npm run switch -- --to profiles/quad-gpu.yaml --stack workstation --confirm-wipe S6XNNS0W1234,S6XNNS0W5678 --migrate"],
+};
 
 type Checked = CheckReport & { profile: Profile };
 
-async function main(argv: string[]): Promise<number> {
-  const { opts, flags } = parseArgs(argv, ["migrate", "discard-unbacked-up"], ["to", "stack", "host", "profile", "user", "port", "identity", "host-key", "confirm-wipe"]);
+async function main({ opts, flags }: ParsedArgs): Promise<number> {
   if (!opts.to) throw new UsageError("--to profiles/NEW.yaml is required");
+  const json = flags.has("json");
+  // With --json stdout carries the one JSON object; what people read goes to stderr.
+  const say = json ? (l: string) => console.error(l) : (l: string) => console.log(l);
   if (flags.has("migrate") && !opts.stack) throw new UsageError("--migrate rebuilds through pulumi up, so it needs --stack NAME");
   const target = await resolveTarget(opts);
   const from = checkProfileFile(target.profile);
   const to = checkProfileFile(opts.to);
   for (const r of [from, to]) {
     if (r.status === "invalid") {
-      console.log(formatReport(r));
+      if (json) printJson(commandJson("switch", "invalid", [], { from: target.profile, to: opts.to, report: reportJson(r) }));
+      else console.log(formatReport(r));
       return 2;
     }
   }
@@ -49,42 +73,42 @@ async function main(argv: string[]): Promise<number> {
   let backup: BackupState | undefined;
   if (destructive && b.status === "ok") {
     const read = await readBackupState(target, (a.profile.backup ?? b.profile.backup)?.maxAgeHours ?? 26);
-    if ("unreachable" in read) {
-      console.error(`switch: ${read.unreachable}`);
-      return 2;
-    }
+    if ("unreachable" in read) throw new InputError(read.unreachable);
     backup = read;
   }
   const confirmed = (opts["confirm-wipe"] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   const gate = gateSwitch(diff, b.status, confirmed, backup);
-  console.log(formatSwitch(a.profile.name, b.profile.name, diff, gate));
-  if (b.status === "refused") console.log(`\n${formatReport(b)}`);
-  if (diff.layoutChange) {
-    console.log("\nThe migration, phase by phase:");
-    for (const [i, p] of migrationPlan(a.profile, b.profile, opts.to, target.stack).entries()) {
-      console.log(`  ${i + 1}. ${p.name}: ${p.what}`);
-      for (const c of p.commands) console.log(`       ${c}`);
+  const migration = diff.layoutChange ? migrationPlan(a.profile, b.profile, opts.to, target.stack) : [];
+  if (json) {
+    const { steps, ...changes } = diff;
+    printJson(commandJson("switch", gate.allowed ? "allowed" : "refused", steps, { from: target.profile, to: opts.to, ...changes, refusals: gate.refusals, destructive: gate.destructive, migration, ...(b.status === "refused" ? { report: reportJson(b) } : {}) }));
+  } else {
+    console.log(formatSwitch(a.profile.name, b.profile.name, diff, gate));
+    if (b.status === "refused") console.log(`\n${formatReport(b)}`);
+    if (diff.layoutChange) {
+      console.log("\nThe migration, phase by phase:");
+      for (const [i, p] of migration.entries()) {
+        console.log(`  ${i + 1}. ${p.name}: ${p.what}`);
+        for (const c of p.commands) console.log(`       ${c}`);
+      }
     }
   }
   if (!gate.allowed) return 1;
   const s = target.stack ? ` --stack ${target.stack}` : "";
   if (target.stack) {
     const r = await $({ nothrow: true, quiet: true })`pulumi config set aiws:profile ${opts.to} --stack ${target.stack}`;
-    if (r.exitCode !== 0) {
-      console.error(`switch: could not set the stack's profile: ${r.stderr.trim() || "the Pulumi CLI is not installed"}\n  run: pulumi config set aiws:profile ${opts.to}${s}`);
-      return 2;
-    }
-    console.log(`\nThe stack ${target.stack} now uses ${opts.to}.`);
-    if (diff.layoutChange && flags.has("migrate")) return migrate(target, a.profile, b.profile, flags.has("discard-unbacked-up"));
+    if (r.exitCode !== 0) throw new InputError(`could not set the stack's profile: ${r.stderr.trim() || "the Pulumi CLI is not installed"}\n  run: pulumi config set aiws:profile ${opts.to}${s}`);
+    say(`\nThe stack ${target.stack} now uses ${opts.to}.`);
+    if (diff.layoutChange && flags.has("migrate")) return migrate(target, a.profile, b.profile, flags.has("discard-unbacked-up"), say, json);
   } else {
-    console.log(`\nSet the stack's profile with: pulumi config set aiws:profile ${opts.to}`);
+    say(`\nSet the stack's profile with: pulumi config set aiws:profile ${opts.to}`);
   }
-  console.log(`Review the change, then apply it:\n  pulumi preview --diff${s}\n  pulumi up${s}`);
+  say(`Review the change, then apply it:\n  pulumi preview --diff${s}\n  pulumi up${s}`);
   return 0;
 }
 
 /** Runs the whole migration, rebuilding through `pulumi up` on the stack. */
-async function migrate(target: Target, from: Profile, to: Profile, discardUnbackedUp: boolean): Promise<number> {
+async function migrate(target: Target, from: Profile, to: Profile, discardUnbackedUp: boolean, say: (l: string) => void, json: boolean): Promise<number> {
   const session = new SshSession(target.ssh);
   try {
     const result = await runMigration({
@@ -92,9 +116,10 @@ async function migrate(target: Target, from: Profile, to: Profile, discardUnback
       from,
       to,
       discardUnbackedUp,
-      log: (l) => console.log(l),
+      log: say,
       converge: async () => {
-        const r = await $({ nothrow: true, stdio: "inherit" })`pulumi up --yes --skip-preview --stack ${target.stack!}`;
+        // pulumi's own output goes where people read (stderr under --json).
+        const r = await $({ nothrow: true, stdio: json ? ["inherit", process.stderr, "inherit"] : "inherit" })`pulumi up --yes --skip-preview --stack ${target.stack!}`;
         if (r.exitCode !== 0) throw new Error(`pulumi up failed (exit ${r.exitCode})`);
       },
     });
@@ -102,7 +127,7 @@ async function migrate(target: Target, from: Profile, to: Profile, discardUnback
       console.error(`switch: the migration stopped: ${result.error}`);
       return 1;
     }
-    console.log(`\nMigrated: ${result.files} file(s) restored byte-identical onto the new layout.`);
+    say(`\nMigrated: ${result.files} file(s) restored byte-identical onto the new layout.`);
     return 0;
   } finally {
     await session.close();
@@ -124,4 +149,4 @@ async function readBackupState(target: Target, maxAgeHours: number): Promise<Bac
   }
 }
 
-await runCommand("switch", USAGE, main);
+await runCommand(SWITCH, main);

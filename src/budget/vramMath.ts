@@ -8,8 +8,8 @@ import {
 } from "../profile/schema/inference.js";
 
 /**
- * The VRAM formulas (DESIGN.md, Budgets: VRAM; shared/reference/storage-backup-inference.md
- * section D), pure. Sizes are GB (10^9 bytes) like model files; a card's and a DIMM's
+ * The VRAM formulas (docs/inference.md, "What the budget computes", says them in words; the
+ * model figures and their sources are in profiles/catalog/models.yaml), pure. Sizes are GB (10^9 bytes) like model files; a card's and a DIMM's
  * capacity is binary (96 GiB, 32 GiB) and converted.
  */
 

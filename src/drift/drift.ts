@@ -7,6 +7,10 @@ import { batchChecks, parseBatchOutput } from "./batch.js";
 import { driftReport, unreachableReport, type DriftReport } from "./report.js";
 import type { Target } from "./target.js";
 import { repairCommand } from "./repair.js";
+import { probeScript, splitSections } from "../discover/probe.js";
+import { hostFacts } from "../discover/facts.js";
+import { identityDifferences } from "../discover/compare.js";
+import { loadCatalog } from "../profile/catalog.js";
 
 /**
  * Runs every step's check on the host over one SSH connection and reports each step as in
@@ -20,6 +24,17 @@ export async function runDrift(target: Target, opts: { session?: SshSession } = 
   const batch = batchChecks(steps, (s) => renderScript(s, "check"));
   const session = opts.session ?? new SshSession(target.ssh);
   try {
+    // First, is this the machine the profile describes? Its GPUs and drives, read-only.
+    const probe = await session.runScript(probeScript());
+    if (probe.code === SSH_FAILED) return unreachableReport(name, target.profile, sshFailure(probe, session.name));
+    const catalog = loadCatalog().catalog;
+    const differences = catalog ? identityDifferences(loaded.profile, hostFacts(splitSections(probe.stdout)), catalog) : [];
+    if (differences.length > 0) {
+      return {
+        ...unreachableReport(name, target.profile, `${target.profile} does not describe this host, so its checks would mean nothing:\n  - ${differences.join("\n  - ")}\n  Fix the profile (npm run discover -- --compare ${target.profile} lists the differences), or point at the right host.`),
+        hardware: differences,
+      };
+    }
     const r = await session.runScript(batch.script);
     if (r.code === SSH_FAILED && !r.stdout.includes(batch.marker)) return unreachableReport(name, target.profile, sshFailure(r, session.name));
     const outcomes = parseBatchOutput(r.stdout, batch.marker);

@@ -22,6 +22,8 @@ export interface DriftReport {
   readonly error?: string;
   /** The one command that repairs exactly the drifted steps. */
   readonly repair?: string;
+  /** Where the host's GPUs or drives differ from the profile's: nothing was checked. */
+  readonly hardware?: readonly string[];
 }
 
 /** One line per step from the checks' outcomes; a step whose check did not finish is unknown. */
@@ -39,6 +41,18 @@ export function driftReport(target: string, profile: string, steps: readonly Ste
 
 export function unreachableReport(target: string, profile: string, error: string): DriftReport {
   return { target, profile, status: "unknown", steps: [], error };
+}
+
+/** `npm run drift -- --json`: the one shape every command prints, the steps as its items. */
+export function driftJson(r: DriftReport): { command: "drift"; status: DriftReport["status"]; items: readonly StepDrift[] } & Omit<DriftReport, "status" | "steps"> {
+  const { steps, status, ...details } = r;
+  return { command: "drift", status, items: steps, ...details };
+}
+
+/** The report back from `driftJson`'s output (the e2e suite reads the CLI's JSON). */
+export function driftFromJson(j: ReturnType<typeof driftJson>): DriftReport {
+  const { command: _command, items, ...rest } = j;
+  return { ...rest, steps: items };
 }
 
 /** Exit status of the drift command: 0 in sync, 1 drifted, 2 cannot tell. */

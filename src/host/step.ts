@@ -1,7 +1,7 @@
 /**
  * A Step is one piece of host state, as plain data: a pure function of the profile builds
  * it, and three drivers consume it (the Pulumi program, the drift check, the e2e harness).
- * See DESIGN.md, "The one idea: a plan of steps".
+ * src/host/plan.ts builds the whole plan; docs/pulumi-up.md says how `pulumi up` runs a step.
  */
 export interface Step {
   /** Stable name, kebab-case (`gpu-power-limits`); also the Pulumi resource name. */

@@ -21,7 +21,8 @@
  * Without a state every resource is new, as on a fresh stack: each step's converge script
  * runs its check first and prints `aiws: <id>: in sync` or applies and prints `converged`.
  *
- * Mock facts this relies on (see shared/reference/pulumi-command.md §3): secrets reach the
+ * Mock facts this relies on (@pulumi/pulumi's runtime/rpc.ts and runtime/state.ts,
+ * https://github.com/pulumi/pulumi/tree/master/sdk/nodejs/runtime): secrets reach the
  * mock wrapped (SECRET_SIG) and are unwrapped here; a throwing `newResource` would hang the
  * program, so every error is caught and recorded; the runtime's state is global, so one run
  * at a time.

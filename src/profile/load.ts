@@ -4,6 +4,7 @@ import { readChain, deepMerge } from "./extends.js";
 import { loadCatalog, catalogModels, type Catalog, type CatalogName, DEFAULT_CATALOG_DIR } from "./catalog.js";
 import { problemAt, type Path, type YamlSource } from "./source.js";
 import { zodProblems } from "./zodProblems.js";
+import { modelRefProblems } from "./modelRefs.js";
 import { ProfileError, dottedPath, suggestion, type Problem } from "./problems.js";
 
 export interface LoadedProfile {
@@ -35,6 +36,7 @@ export function tryLoadProfile(file: string, opts: LoadOptions = {}): { loaded?:
   if (!catalog) return { problems: catalogProblems };
 
   const { data, problems, unresolved } = resolveCatalogRefs(chain.merged, chain.sources, catalog);
+  problems.push(...modelRefProblems(data, chain.sources, catalog));
   const parsed = profileSchema.safeParse(data);
   if (parsed.success && problems.length === 0) {
     return { loaded: { profile: parsed.data, files: chain.sources.map((s) => s.file) }, problems: [] };

@@ -36,7 +36,7 @@ const KEYS = {
   host: { what: "the workstation's address", set: "pulumi config set aiws:host 192.168.1.50" },
   user: { what: "the SSH login user (root, or a user with passwordless sudo)", set: "pulumi config set aiws:user aiws" },
   port: { what: "the SSH port, a whole number from 1 to 65535", set: "pulumi config set aiws:port 22" },
-  sshPrivateKey: { what: "the SSH private key, stored as a secret", set: "pulumi config set --secret aiws:sshPrivateKey < ~/.ssh/id_ed25519" },
+  sshPrivateKey: { what: "the SSH private key, stored as a secret", set: "pulumi config set --secret aiws:sshPrivateKey < ~/.ssh/aiws_ed25519" },
   repair: {
     what: "a request to run steps again, `step-id,step-id@stamp`, as the drift check's repair command writes it",
     set: "pulumi config rm aiws:repair (or run the repair command the drift check prints)",

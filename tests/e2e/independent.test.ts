@@ -7,7 +7,7 @@
  * backup, allowed with one, and the migration restoring the data byte-identical on the array.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { formatDrift, type DriftReport } from "../../src/drift/report.js";
+import { driftFromJson, formatDrift, type driftJson, type DriftReport } from "../../src/drift/report.js";
 import { newEngineState } from "../../src/lab/engine.js";
 import { labDown, nasSsh, nvmeById } from "../../src/lab/lab.js";
 import { net, paths, repoRoot } from "../../src/lab/config.js";
@@ -129,7 +129,7 @@ describe("lab-independent (four independent data drives, root), then the switch 
       await sh("nvidia-smi -i 0 -pl 300 >/dev/null && systemctl stop aiws-backup.timer && sed -i -E 's#^(UUID=\\S+ /scratch ext4 )defaults,noatime#\\1defaults,relatime#' /etc/fstab && grep -q ' /scratch ext4 defaults,relatime' /etc/fstab");
       const r = cli("drift", ["--host", net.guestIp, "--profile", PROFILE, "--identity", paths.labKey, "--json"]);
       expect(r.code, r.stderr).toBe(1);
-      report = JSON.parse(r.stdout) as DriftReport;
+      report = driftFromJson(JSON.parse(r.stdout) as ReturnType<typeof driftJson>);
       console.log(`[e2e] npm run drift -- --host ${net.guestIp} --profile ${PROFILE} --identity .lab/keys/lab_ed25519:\n${formatDrift(report)}`);
       expect(driftedIds(report).sort()).toEqual(["backup-units", "gpu-power-limits", "storage-mounted"]);
       expect(report.repair).toMatch(/^pulumi up --config aiws:repair=[a-z0-9,-]+@\d{8}T\d{6}Z$/);

@@ -2,12 +2,14 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, mkdirSync, existsSync, symlinkSync, cpSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
+import { needTools } from "./systemTools.js";
 
 /**
  * Runs shellcheck on a rendered script and returns its findings ("" when clean).
  * Tests assert `expect(shellcheck(script)).toBe("")`, so a finding prints in the failure.
  */
 export function shellcheck(script: string, name = "script.sh"): string {
+  needTools("shellcheck");
   const dir = mkdtempSync(join(tmpdir(), "aiws-sc-"));
   const file = join(dir, name);
   writeFileSync(file, script.startsWith("#!") ? script : `#!/usr/bin/env bash\n${script}`);
@@ -16,7 +18,6 @@ export function shellcheck(script: string, name = "script.sh"): string {
     return "";
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string; code?: string };
-    if (err.code === "ENOENT") throw new Error("shellcheck is not installed: apt-get install shellcheck (.ci/run does this)");
     return `${err.stdout ?? ""}${err.stderr ?? ""}`.trim();
   }
 }
@@ -28,6 +29,7 @@ export function shellcheck(script: string, name = "script.sh"): string {
  * as a stand-in when the test lists it in `binaries` (ollama, a venv's python...).
  */
 export function verifyUnits(units: Record<string, string>, opts: { binaries?: string[] } = {}): string {
+  needTools("systemd-analyze");
   const root = mkdtempSync(join(tmpdir(), "aiws-units-"));
   const unitDir = join(root, "etc/systemd/system");
   mkdirSync(unitDir, { recursive: true });
@@ -57,7 +59,6 @@ export function verifyUnits(units: Record<string, string>, opts: { binaries?: st
     return noise(out);
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string; code?: string };
-    if (err.code === "ENOENT") throw new Error("systemd-analyze is not installed: apt-get install systemd (.ci/run does this)");
     return noise(`${err.stdout ?? ""}${err.stderr ?? ""}`);
   }
 }

@@ -54,7 +54,7 @@ describe("reading the stack's config", () => {
   it.each([
     ["host", "aiws:host is not set: it is the workstation's address. Fix: pulumi config set aiws:host 192.168.1.50"],
     ["profile", "aiws:profile is not set: it is the hardware profile to apply, relative to the repository root. Fix: pulumi config set aiws:profile profiles/base.yaml"],
-    ["sshPrivateKey", "aiws:sshPrivateKey is not set: it is the SSH private key, stored as a secret. Fix: pulumi config set --secret aiws:sshPrivateKey < ~/.ssh/id_ed25519"],
+    ["sshPrivateKey", "aiws:sshPrivateKey is not set: it is the SSH private key, stored as a secret. Fix: pulumi config set --secret aiws:sshPrivateKey < ~/.ssh/aiws_ed25519"],
   ])("a stack with no %s gets one message naming the key and the fix", (key, message) => {
     stack(without(`aiws:${key}`));
     const e = failure(() => config.readWorkstationConfig());

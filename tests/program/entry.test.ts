@@ -62,7 +62,7 @@ describe("Pulumi.yaml", () => {
     expect(stack.config["aiws:profile"]).toBe("profiles/base.yaml");
     expect(stack.config["aiws:sshPrivateKey"]).toBeUndefined();
     expect(text).not.toMatch(/BEGIN [A-Z ]*PRIVATE KEY/);
-    expect(text).toContain("pulumi config set --secret aiws:sshPrivateKey < ~/.ssh/id_ed25519");
+    expect(text).toContain("pulumi config set --secret aiws:sshPrivateKey < ~/.ssh/aiws_ed25519");
   });
 });
 

@@ -24,14 +24,23 @@ describe("npm run plan", () => {
     expect(r.out).toMatch(/backup-credentials .*secrets: backupPassword, nasSshKey/);
   });
 
+  it("--json of a refused profile is the same shape, with the report and no steps", () => {
+    const r = plan("profiles/a16z.yaml", "--json");
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.out) as { command: string; status: string; items: unknown[]; report: { status: string } };
+    expect(j).toMatchObject({ command: "plan", status: "refused", items: [], report: { status: "refused" } });
+  });
+
   it("has no plan for a refused profile", () => {
     const r = plan("profiles/a16z.yaml");
     expect(r.code).toBe(1);
     expect(r.out).toContain("REFUSED");
   });
 
-  it("--json lists the steps for machines", () => {
-    const steps = JSON.parse(plan("--json", "profiles/base.yaml").out) as { id: string; destructive: boolean }[];
+  it("--json lists the steps for machines, in the one shape every command uses", () => {
+    const j = JSON.parse(plan("--json", "profiles/base.yaml").out) as { command: string; status: string; items: { id: string; destructive: boolean }[] };
+    expect(j).toMatchObject({ command: "plan", status: "ok" });
+    const steps = j.items;
     expect(steps.find((s) => s.id === "storage-filesystem-data")?.destructive).toBe(true);
     expect(steps.some((s) => s.id === "storage-raid0-array")).toBe(false);
   });

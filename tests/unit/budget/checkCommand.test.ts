@@ -27,6 +27,17 @@ describe("npm run check", () => {
     expect(r.out).not.toContain("Ways out");
   });
 
+  it("ends with what it assumed and cannot verify, for the owner to confirm", () => {
+    const r = check("profiles/quad-gpu.yaml");
+    const tail = r.out.trimEnd().split("\n");
+    const at = tail.indexOf("  Assumed, and aiws cannot verify it (confirm each one yourself):");
+    expect(at).toBeGreaterThan(0);
+    expect(tail.slice(at + 1).every((l) => l.startsWith("    [ ] "))).toBe(true);
+    expect(r.out).toContain("[ ] CPU package power (PPT) capped at 300 W in the BIOS (the AMD Ryzen Threadripper PRO 9975WX holds 400 W at stock): aiws cannot read it");
+    const j = JSON.parse(check("--json", "profiles/quad-gpu.yaml").out);
+    expect(j.items[0].assumptions).toContain("CPU package power (PPT) capped at 300 W in the BIOS (the AMD Ryzen Threadripper PRO 9975WX holds 400 W at stock): aiws cannot read it");
+  });
+
   it("exits 1 with every violated budget and the ways out when refused", () => {
     const r = check("profiles/a16z.yaml");
     expect(r.code).toBe(1);
@@ -46,10 +57,13 @@ describe("npm run check", () => {
     expect(r.out + r.err).not.toMatch(/\n\s+at /);
   });
 
-  it("--json prints the same report for machines", () => {
+  it("--json prints the same report for machines, in the one shape every command uses", () => {
     const r = check("--json", "profiles/a16z.yaml");
     expect(r.code).toBe(1);
-    const j = JSON.parse(r.out);
+    const all = JSON.parse(r.out);
+    expect(all).toMatchObject({ command: "check", status: "refused" });
+    expect(all.items).toHaveLength(1);
+    const j = all.items[0];
     expect(j).toMatchObject({ status: "refused", name: "a16z" });
     expect(j.budgets.find((b: { id: string }) => b.id === "circuit-continuous")).toMatchObject({ load: 1938.9, limit: 1440, ok: false });
     expect(j.suggestions.length).toBeGreaterThan(0);
@@ -57,16 +71,19 @@ describe("npm run check", () => {
 
   it("with no argument checks every profile in profiles/ and exits with the worst verdict", () => {
     const r = check("--json");
-    const all = JSON.parse(r.out) as { name: string; status: string }[];
+    const { command, status, items: all } = JSON.parse(r.out) as { command: string; status: string; items: { name: string; status: string }[] };
+    expect(command).toBe("check");
+    expect(status).toBe(all.some((x) => x.status === "invalid") ? "invalid" : "refused");
     const names = all.map((x) => x.name);
     expect(names).toEqual(expect.arrayContaining(["a16z", "base", "dual-gpu", "quad-gpu"]));
     expect(all.find((x) => x.name === "a16z")!.status).toBe("refused");
     expect(r.code).toBe(all.some((x) => x.status === "invalid") ? 2 : 1);
   });
 
-  it("refuses an unknown option with the usage", () => {
+  it("refuses an unknown option with the usage and a did-you-mean", () => {
     const r = check("--jsn");
     expect(r.code).toBe(2);
+    expect(r.err).toContain("check: unknown option --jsn; did you mean --json?");
     expect(r.err).toContain("usage: npm run check");
   });
 });

@@ -1,3 +1,4 @@
+import { lacks } from "../../helpers/systemTools.js";
 import { describe, expect, it } from "vitest";
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
@@ -17,7 +18,7 @@ import { runBash } from "./storageBash.js";
  */
 
 const HOST = join(import.meta.dirname, "../../../src/host/backup/host");
-const hasRestic = spawnSync("restic", ["version"]).status === 0;
+const hasRestic = !lacks("restic");
 const isRoot = process.getuid?.() === 0;
 const PASSWORD = "correct horse battery staple";
 

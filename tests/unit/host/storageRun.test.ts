@@ -1,3 +1,4 @@
+import { lacks } from "../../helpers/systemTools.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
@@ -239,7 +240,7 @@ function loopDevice(dir: string, sizeMiB: number): string {
 
 const blkid = (dev: string, tag: string) => spawnSync("blkid", ["-p", "-o", "value", "-s", tag, dev], { encoding: "utf8" }).stdout.trim();
 
-describe.skipIf(!canUseLoopDevices())("storage filesystem and mount steps on loop devices", () => {
+describe.skipIf(!canUseLoopDevices() || lacks("mkfs.ext4"))("storage filesystem and mount steps on loop devices", () => {
   const dir = mkdtempSync(join(tmpdir(), "aiws-loop-"));
   afterAll(() => {
     for (const m of mounts.splice(0).reverse()) spawnSync("umount", [m]);
@@ -295,7 +296,7 @@ describe.skipIf(!canUseLoopDevices())("storage filesystem and mount steps on loo
     expect(blkid(dev, "UUID")).not.toBe(uuid);
   });
 
-  it.skipIf(!existsSync("/usr/sbin/mkfs.xfs") && !existsSync("/sbin/mkfs.xfs"))("makes XFS with the stripe geometry", () => {
+  it.skipIf(lacks("mkfs.xfs", "xfs_db"))("makes XFS with the stripe geometry", () => {
     const dev = loopDevice(dir, 1024); // sparse; XFS wants a 64 MiB log
     const step = fsStep(dev, { fstype: "xfs", mkfsArgs: ["-d", "su=512k,sw=4"] });
     expect(run(step, "apply")).toMatchObject({ code: 0 });

@@ -2,6 +2,7 @@
  * The lab's stand-in apt repository: the one package list is well formed, and the build
  * turns it into a signed flat repository whose packages carry what the steps rely on.
  */
+import { lacks } from "../../helpers/systemTools.js";
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -30,8 +31,7 @@ function standins(): Standin[] {
     });
 }
 
-const tools = ["dpkg-deb", "dpkg-scanpackages", "gpg", "gpgv"];
-const haveTools = tools.every((t) => spawnSync("sh", ["-c", `command -v ${t}`]).status === 0);
+const haveTools = !lacks("dpkg-deb", "dpkg-scanpackages", "gpg", "gpgv");
 
 describe("standins.list", () => {
   it("names the packages the driver and CUDA steps install, once each, with templates that exist", () => {

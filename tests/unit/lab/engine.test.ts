@@ -1,3 +1,4 @@
+import { lacks } from "../../helpers/systemTools.js";
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -87,7 +88,7 @@ function calls(): Call[] {
   return text.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Call);
 }
 
-const havePython = spawnSync("python3", ["--version"]).status === 0;
+const havePython = !lacks("python3");
 
 describe.skipIf(!havePython)("the test engine (against a fake ssh)", () => {
   beforeAll(() => {
