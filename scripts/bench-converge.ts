@@ -19,8 +19,19 @@ import { labDown } from "../src/lab/lab.js";
 import { net } from "../src/lab/config.js";
 import { sshArgs } from "../src/lab/ssh.js";
 import { LAB_PROFILES, labStackConfig, prepareLab } from "../lab/workstation.js";
+import { runCommand, type CommandSpec } from "../src/cli.js";
 
-const keep = process.argv.includes("--keep");
+const BENCH: CommandSpec = {
+  name: "bench:converge",
+  usage: "[--keep]",
+  description: [
+    "Times a converge on the VM lab (lab-raid0, root, through the test engine): a fresh guest",
+    "converged from nothing, then converged again with nothing to do, against a bare ssh.",
+    "Needs root; boots a fresh lab guest first (about two minutes).",
+  ].join("\n"),
+  options: { keep: { type: "boolean", help: "leave the lab up afterwards (npm run lab -- down brings it down)" } },
+  exitCodes: { 0: "measured", 1: "something could not be measured", 2: "not root, or the command line is wrong" },
+};
 
 function sshSeconds(): number {
   const t0 = process.hrtime.bigint();
@@ -36,7 +47,8 @@ async function converge(label: string): Promise<EngineSummary> {
   return s;
 }
 
-async function main(): Promise<number> {
+await runCommand(BENCH, async ({ flags }) => {
+  const keep = flags.has("keep");
   if (process.getuid?.() !== 0) {
     console.error("bench:converge: the lab needs root (it creates network namespaces and a tap device)");
     return 2;
@@ -57,12 +69,4 @@ async function main(): Promise<number> {
   } finally {
     if (!keep) await labDown();
   }
-}
-
-main().then(
-  (code) => (process.exitCode = code),
-  (e: unknown) => {
-    console.error(`bench:converge: ${e instanceof Error ? e.message : String(e)}`);
-    process.exitCode = 1;
-  },
-);
+});

@@ -12,28 +12,20 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { tryLoadProfile } from "../src/profile/load.js";
+import { runCommand, UsageError, type CommandSpec } from "../src/cli.js";
 
-const USAGE = "usage: npm run bench:load [-- --keys N]";
+const BENCH: CommandSpec = {
+  name: "bench:load",
+  usage: "[--keys N]",
+  description: "Times loading a profile with 1/10, 1/2 and all of N unknown keys, as npm run check loads it,\nand prints the time per 1000 keys: a linear loader keeps that column flat.",
+  options: { keys: { type: "string", value: "N", help: "the largest key count to time (default 100000, at least 10)" } },
+  exitCodes: { 0: "measured", 2: "the command line is wrong" },
+};
 
-function main(): number {
-  let values: { keys?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({ options: { keys: { type: "string" }, help: { type: "boolean" } } }));
-  } catch (e) {
-    console.error(`bench:load: ${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const total = Number(values.keys ?? 100_000);
-  if (!Number.isInteger(total) || total < 10) {
-    console.error(`bench:load: --keys takes a whole number of at least 10\n${USAGE}`);
-    return 2;
-  }
+await runCommand(BENCH, ({ opts }) => {
+  const total = Number(opts.keys ?? 100_000);
+  if (!Number.isInteger(total) || total < 10) throw new UsageError("--keys takes a whole number of at least 10");
   const base = new URL("../profiles/base.yaml", import.meta.url).pathname;
   const dir = mkdtempSync(join(tmpdir(), "aiws-bench-load-"));
   try {
@@ -52,6 +44,4 @@ function main(): number {
     rmSync(dir, { recursive: true, force: true });
   }
   return 0;
-}
-
-process.exitCode = main();
+});

@@ -9,40 +9,42 @@ import { fileURLToPath } from "node:url";
 import { checkRoadmapFile, roadmapExitCode } from "../src/budget/roadmap.js";
 import { formatRoadmap, roadmapJson } from "../src/budget/roadmapFormat.js";
 import { roadmapSvg } from "../src/budget/svg/roadmapSvg.js";
+import { commandJson, JSON_OPTION, printJson, runCommand, UsageError, type CommandSpec } from "../src/cli.js";
 
 const ROADMAPS_DIR = fileURLToPath(new URL("../profiles/roadmap/", import.meta.url));
-const USAGE = "usage: npm run roadmap -- [--json] [--svg FILE] [profiles/roadmap/NAME.yaml ...]";
 
-function main(argv: string[]): number {
-  const json = argv.includes("--json");
-  const svgAt = argv.indexOf("--svg");
-  const svg = svgAt >= 0 ? argv[svgAt + 1] : undefined;
-  if (svgAt >= 0 && (svg === undefined || svg.startsWith("-"))) {
-    console.error(`roadmap: --svg needs the file to write; ${USAGE}`);
-    return 2;
-  }
-  const rest = argv.filter((_, i) => svgAt < 0 || (i !== svgAt && i !== svgAt + 1));
-  const unknown = rest.filter((a) => a.startsWith("-") && a !== "--json");
-  if (unknown.length > 0) {
-    console.error(`roadmap: unknown option ${unknown.join(" ")}; ${USAGE}`);
-    return 2;
-  }
-  let files = rest.filter((a) => !a.startsWith("-"));
+const ROADMAP: CommandSpec = {
+  name: "roadmap",
+  usage: "[--json] [--svg FILE] [profiles/roadmap/NAME.yaml ...]",
+  description: [
+    "Checks every step of an upgrade roadmap in order, each step a profile extending the one",
+    "before: which budget breaks at which step, the order of the same steps that stays within",
+    "budget at every step, and the cost so far. Contacts nothing.",
+  ].join("\n"),
+  positionals: { "profiles/roadmap/NAME.yaml": "the roadmaps to check (default: every roadmap in profiles/roadmap/)" },
+  options: {
+    ...JSON_OPTION,
+    svg: { type: "string", value: "FILE", help: "also draw the one roadmap's budgets, step by step, as an SVG picture into FILE" },
+  },
+  exitCodes: { 0: "every step fits", 1: "a step is refused", 2: "a roadmap is invalid, or the command line is wrong" },
+  examples: ["npm run roadmap -- profiles/roadmap/build-documents.yaml", "npm run roadmap -- --svg roadmap.svg profiles/roadmap/corrected.yaml"],
+};
+
+await runCommand(ROADMAP, ({ opts, flags, positionals }) => {
+  let files = positionals;
   if (files.length === 0) {
     files = readdirSync(ROADMAPS_DIR)
       .filter((f) => f.endsWith(".yaml") || f.endsWith(".yml"))
       .sort()
       .map((f) => relative(process.cwd(), join(ROADMAPS_DIR, f)));
   }
-  if (svg !== undefined && files.length !== 1) {
-    console.error(`roadmap: --svg draws one roadmap; name exactly one (${files.length} given); ${USAGE}`);
-    return 2;
-  }
+  const svg = opts.svg;
+  if (typeof svg === "string" && files.length !== 1) throw new UsageError(`--svg draws one roadmap; name exactly one (${files.length} given)`);
   const reports = files.map(checkRoadmapFile);
-  if (json) console.log(JSON.stringify(reports.length === 1 ? roadmapJson(reports[0]!) : reports.map(roadmapJson), null, 2));
-  else console.log(reports.map(formatRoadmap).join("\n\n"));
-  if (svg !== undefined && reports[0]!.status !== "invalid") writeFileSync(svg, roadmapSvg(reports[0]!));
+  if (flags.has("json")) {
+    const code = roadmapExitCode(reports);
+    printJson(commandJson("roadmap", code === 0 ? "ok" : code === 1 ? "refused" : "invalid", reports.map(roadmapJson)));
+  } else console.log(reports.map(formatRoadmap).join("\n\n"));
+  if (typeof svg === "string" && reports[0]!.status !== "invalid") writeFileSync(svg, roadmapSvg(reports[0]!));
   return roadmapExitCode(reports);
-}
-
-process.exitCode = main(process.argv.slice(2));
+});

@@ -3,7 +3,7 @@ import { $ } from "zx";
 import type { SshTarget } from "../ssh/ssh.js";
 import { fingerprintHowto, HOST_KEY_LINE, INSECURE_WARNING, type HostTrust } from "../ssh/hostTrust.js";
 import { sshHostProblem, sshUserProblem } from "../ssh/validate.js";
-import { UsageError } from "../cli.js";
+import { InputError, UsageError } from "../cli.js";
 
 /** What the drift and switch commands work on: a host and the profile it should match. */
 export interface Target {
@@ -38,17 +38,20 @@ export async function resolveTarget(a: TargetArgs, warn: (line: string) => void 
   const cfg = a.stack ? await stackConfig(a.stack) : {};
   const host = a.host ?? cfg["aiws:host"];
   const profile = a.profile ?? cfg["aiws:profile"];
-  if (!host) throw new UsageError(a.stack ? `stack ${a.stack} has no aiws:host; set it with: pulumi config set aiws:host HOST --stack ${a.stack}` : "name a --stack, or a --host and a --profile");
-  if (!profile) throw new UsageError(a.stack ? `stack ${a.stack} has no aiws:profile; set it with: pulumi config set aiws:profile profiles/NAME.yaml --stack ${a.stack}` : "--profile profiles/NAME.yaml is required with --host");
+  // A stack that lacks a setting is not a usage mistake: the fix is in the stack, not the command line.
+  if (!host) throw a.stack ? new InputError(`stack ${a.stack} has no aiws:host; set it with: pulumi config set aiws:host HOST --stack ${a.stack}`) : new UsageError("name a --stack, or a --host and a --profile");
+  if (!profile) throw a.stack ? new InputError(`stack ${a.stack} has no aiws:profile; set it with: pulumi config set aiws:profile profiles/NAME.yaml --stack ${a.stack}`) : new UsageError("--profile profiles/NAME.yaml is required with --host");
   const user = a.user ?? cfg["aiws:user"] ?? "root";
   const hostProblem = sshHostProblem(host);
   if (hostProblem) throw new UsageError(`${a.host !== undefined ? "--host" : `aiws:host of stack ${a.stack}`} ${hostProblem}`);
   const userProblem = sshUserProblem(user);
   if (userProblem) throw new UsageError(`${a.user !== undefined ? "--user" : `aiws:user of stack ${a.stack}`} ${userProblem}`);
   const port = Number(a.port ?? cfg["aiws:port"] ?? 22);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`port ${a.port ?? cfg["aiws:port"]} is not a TCP port`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw a.port !== undefined ? new UsageError(`--port ${a.port} is not a TCP port (1 to 65535)`) : new InputError(`stack ${a.stack}: aiws:port ${cfg["aiws:port"]} is not a TCP port; set it with: pulumi config set aiws:port 22 --stack ${a.stack}`);
+  }
   const identityFile = a.identity;
-  if (identityFile && !existsSync(identityFile)) throw new UsageError(`--identity ${identityFile}: no such file`);
+  if (identityFile && !existsSync(identityFile)) throw new InputError(`--identity ${identityFile}: no such file; name the private key file (ls ~/.ssh)`);
   const trust = hostTrust(a, cfg, host, warn);
   const privateKey = !identityFile && a.stack ? await stackSecret(a.stack, "aiws:sshPrivateKey") : undefined;
   return {
@@ -102,5 +105,5 @@ async function stackSecret(stack: string, key: string): Promise<string | undefin
 }
 
 function pulumiFailure(code: number | null, stderr: string): string | undefined {
-  return code === 127 || /ENOENT|not found: pulumi|command not found/.test(stderr) ? "the Pulumi CLI is not installed (see README: Installing Pulumi)" : stderr.trim().split("\n").pop();
+  return code === 127 || /ENOENT|not found: pulumi|command not found/.test(stderr) ? "the Pulumi CLI is not installed (docs/pulumi-up.md, step 2, installs it)" : stderr.trim().split("\n").pop();
 }

@@ -115,7 +115,7 @@ describe("user and host are never ssh options", () => {
     const marker = join(mkdtempSync(join(tmpdir(), "aiws-inject-")), "ran");
     const r = spawnSync(
       process.execPath,
-      ["--import", "tsx", "scripts/drift.ts", "--host", "127.0.0.1", "--profile", "profiles/base.yaml", "--user", `-oProxyCommand=touch ${marker}`],
+      ["--import", "tsx", "scripts/drift.ts", "--host", "127.0.0.1", "--profile", "profiles/base.yaml", `--user=-oProxyCommand=touch ${marker}`],
       { cwd: ROOT, encoding: "utf8", timeout: 60_000 },
     );
     expect(existsSync(marker)).toBe(false);
