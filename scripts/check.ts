@@ -54,7 +54,7 @@ await runCommand(CHECK, ({ opts, flags, positionals }) => {
     const items = reports.map((r) => ({ ...(reportJson(r) as object), assumptions: [...r.assumptions, ...assumptions(r)] }));
     printJson(commandJson("check", worst(reports.map((r) => r.status)), items));
   } else {
-    console.log(reports.map((r) => (r.profile ? `${formatReport(r)}\n${formatAssumptions(assumptions(r))}` : formatReport(r))).join("\n\n"));
+    console.log(reports.map((r) => (r.profile ? `${formatReport(r)}\n${formatAssumptions([...r.assumptions, ...assumptions(r)])}` : formatReport(r))).join("\n\n"));
   }
   if (typeof svg === "string" && reports[0]!.status !== "invalid") writeFileSync(svg, budgetSvg(reports[0]!));
   return exitCode(reports);

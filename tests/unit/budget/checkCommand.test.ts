@@ -33,9 +33,10 @@ describe("npm run check", () => {
     const at = tail.indexOf("  Assumed, and aiws cannot verify it (confirm each one yourself):");
     expect(at).toBeGreaterThan(0);
     expect(tail.slice(at + 1).every((l) => l.startsWith("    [ ] "))).toBe(true);
-    expect(r.out).toContain("[ ] CPU package power (PPT) capped at 300 W in the BIOS (the AMD Ryzen Threadripper PRO 9975WX holds 400 W at stock): aiws cannot read it");
+    expect(r.out).toContain("    [ ] the CPU's package power is capped at 280 W (PPT) in the BIOS (hardware.cpu.pptCapW)");
+    expect(r.out).toContain("    [ ] the wall circuit is 120 V / 20 A and feeds only this machine");
     const j = JSON.parse(check("--json", "profiles/quad-gpu.yaml").out);
-    expect(j.items[0].assumptions).toContain("CPU package power (PPT) capped at 300 W in the BIOS (the AMD Ryzen Threadripper PRO 9975WX holds 400 W at stock): aiws cannot read it");
+    expect(j.items[0].assumptions).toEqual(expect.arrayContaining([expect.stringContaining("capped at 280 W (PPT) in the BIOS"), expect.stringContaining("the wall circuit is 120 V / 20 A")]));
   });
 
   it("exits 1 with every violated budget and the ways out when refused", () => {

@@ -142,7 +142,7 @@ describe("--svg on the command line", () => {
 
   it.each([
     ["check", ["--svg", join(dir, "x.svg"), "profiles/base.yaml", "profiles/quad-gpu.yaml"], "--svg draws one profile"],
-    ["check", ["profiles/base.yaml", "--svg"], "--svg needs the file to write"],
+    ["check", ["profiles/base.yaml", "--svg"], "--svg needs a value"],
     ["roadmap", ["--svg", join(dir, "y.svg")], "--svg draws one roadmap"],
   ] as const)("%s %j exits 2: %s", (script, args, message) => {
     const r = run(script, ...args);
