@@ -7,6 +7,8 @@
 aiws_detach() {
   local run=$1 id=$2 lock=$3 unit off=0 last_out=$SECONDS start=$SECONDS status beat=${AIWS_HEARTBEAT_SECONDS:-30}
   unit="aiws-step-$id-${run##*.}"
+  # Finished runs that a cut session left behind, older than an hour.
+  find "$(dirname "$run")" -mindepth 2 -maxdepth 2 -name status -mmin +60 -printf '%h\0' 2>/dev/null | xargs -0 -r rm -rf --
   : >"$run/out"
   : >"$run/started"
   local args=(bash "$run/runner" "$run" "$id" "$lock" /var/log/aiws/steps)

@@ -82,6 +82,11 @@ export function renderScript(
   const converge = phase === "converge";
   const lines: string[] = [
     "#!/usr/bin/env bash",
+    // bash -s reads its script from the pipe one byte per read(2), to leave the rest of stdin to
+    // what it runs; under emulation a converge script's 20 KB cost a second a step. cat reads the
+    // rest in blocks, and the text runs only once it has arrived whole (a cut transfer leaves
+    // aiws_main unfinished, a syntax error: nothing runs).
+    ...(converge ? ['aiws_text=$(cat) && eval "$aiws_text"'] : []),
     `# aiws step ${id} (${phase}): ${oneLine(step.title)}`,
     ...(opts.stamp !== undefined ? [`# aiws: run again on request ${oneLine(opts.stamp)}`] : []),
     "# Rendered by src/host/render.ts: read whole, then run (see aiws_main at the end).",
@@ -119,14 +124,13 @@ function workDir(): string[] {
 /**
  * A converge's work directory is also the detached runner's: under RUN_ROOT/runs, kept at exit
  * while a runner started from it has not finished (it removes its scripts and secrets itself).
- * Finished runs older than an hour that a cut session left behind are removed here.
+ * Finished runs older than an hour that a cut session left behind are removed by aiws_detach.
  */
 function convergeWorkDir(id: string): string[] {
   return [
     `aiws_root=${RUN_ROOT}`,
     'if ! mkdir -p "$aiws_root/runs" 2>/dev/null || [ ! -w "$aiws_root/runs" ]; then aiws_root=/tmp/aiws-$(id -u); mkdir -p "$aiws_root/runs"; fi',
     'chmod 0700 "$aiws_root" "$aiws_root/runs"',
-    'find "$aiws_root/runs" -mindepth 2 -maxdepth 2 -name status -mmin +60 -printf \'%h\\0\' 2>/dev/null | xargs -0 -r rm -rf --',
     `aiws_dir=$(mktemp -d "$aiws_root/runs/${id}.XXXXXXXXXX")`,
     `trap 'if [ ! -e "$aiws_dir/started" ] || [ -e "$aiws_dir/status" ]; then rm -rf -- "$aiws_dir"; fi' EXIT`,
   ];
