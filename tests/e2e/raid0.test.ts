@@ -19,6 +19,12 @@ import { assertInference, converge, drift, driftedIds, failure, out, phase, prin
 
 const PROFILE = LAB_PROFILES.raid0;
 const USER = "aiws";
+/**
+ * True while dpkg runs a package's preinst (the CUDA stand-in's waits there as long as
+ * /run/aiws-lab-slow-unpack says). dpkg runs it from its own scratch directory, not under the
+ * package's name; "[t]" keeps the pattern from matching the shell that runs pgrep.
+ */
+const UNPACKING = "pgrep -f '^/bin/sh /var/lib/dpkg/[t]mp.ci/preinst' >/dev/null";
 /** The step whose connection is cut: a pip install into a fresh venv, seconds long under emulation. */
 const CUT_STEP = "inference-vllm";
 
@@ -141,7 +147,7 @@ describe("lab-raid0 (RAID 0 over four NVMe drives, non-root user)", () => {
   it("finishes a dpkg that a crash interrupted mid-unpack, then converges; dpkg --audit is clean", async () => {
     await sh("dpkg -r cuda-toolkit-12-8 >/dev/null && echo 60 >/run/aiws-lab-slow-unpack");
     await sh("systemd-run --quiet --collect --unit=e2e-apt-crash apt-get install -y -q cuda-toolkit-12-8");
-    await until("pgrep -f 'cuda-toolkit-12-8.*preinst' >/dev/null", 60_000);
+    await until(UNPACKING, 60_000);
     // A power loss in the middle of the unpack: apt and dpkg die at once.
     await sh("pkill -KILL -x dpkg; pkill -KILL -x apt-get; systemctl stop e2e-apt-crash.service 2>/dev/null; rm -f /run/aiws-lab-slow-unpack; true");
     const audit = await out("dpkg --audit || true");
@@ -165,7 +171,7 @@ describe("lab-raid0 (RAID 0 over four NVMe drives, non-root user)", () => {
         user: USER,
         onSpawn: (name, child) => {
           if (name !== "cuda-toolkit") return;
-          void until("pgrep -f 'cuda-toolkit-12-8.*preinst' >/dev/null", 120_000).then(() => {
+          void until(UNPACKING, 120_000).then(() => {
             cut = true;
             child.kill("SIGKILL");
           });
