@@ -3,15 +3,14 @@
  * touches a host. No profile: every profile in profiles/. Exit 0 when everything fits,
  * 1 when a budget refuses a profile, 2 when a profile is invalid.
  */
-import { readdirSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { checkProfileFile, exitCode } from "../src/budget/check.js";
 import { formatReport, reportJson } from "../src/budget/format.js";
 import { budgetAssumptions, formatAssumptions } from "../src/budget/assumptions.js";
 import type { CheckReport } from "../src/budget/check.js";
 import { budgetSvg } from "../src/budget/svg/budgetSvg.js";
-import { commandJson, JSON_OPTION, printJson, runCommand, UsageError, type CommandSpec } from "../src/cli.js";
+import { commandJson, JSON_OPTION, printJson, runCommand, UsageError, yamlFilesIn, type CommandSpec } from "../src/cli.js";
 
 const PROFILES_DIR = fileURLToPath(new URL("../profiles/", import.meta.url));
 
@@ -40,13 +39,7 @@ function worst(statuses: readonly string[]): string {
 }
 
 await runCommand(CHECK, ({ opts, flags, positionals }) => {
-  let files = positionals;
-  if (files.length === 0) {
-    files = readdirSync(PROFILES_DIR)
-      .filter((f) => f.endsWith(".yaml") || f.endsWith(".yml"))
-      .sort()
-      .map((f) => relative(process.cwd(), join(PROFILES_DIR, f)));
-  }
+  const files = positionals.length > 0 ? positionals : yamlFilesIn(PROFILES_DIR);
   const svg = opts.svg;
   if (typeof svg === "string" && files.length !== 1) throw new UsageError(`--svg draws one profile; name exactly one (${files.length} given)`);
   const reports = files.map(checkProfileFile);

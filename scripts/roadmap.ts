@@ -3,13 +3,12 @@
  * roadmap in order (profiles/roadmap/*.yaml). No roadmap: every roadmap in profiles/roadmap/.
  * Exit 0 when every step fits, 1 when a step is refused, 2 when a roadmap is invalid.
  */
-import { readdirSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { checkRoadmapFile, roadmapExitCode } from "../src/budget/roadmap.js";
 import { formatRoadmap, roadmapJson } from "../src/budget/roadmapFormat.js";
 import { roadmapSvg } from "../src/budget/svg/roadmapSvg.js";
-import { commandJson, JSON_OPTION, printJson, runCommand, UsageError, type CommandSpec } from "../src/cli.js";
+import { commandJson, JSON_OPTION, printJson, runCommand, UsageError, yamlFilesIn, type CommandSpec } from "../src/cli.js";
 
 const ROADMAPS_DIR = fileURLToPath(new URL("../profiles/roadmap/", import.meta.url));
 
@@ -31,13 +30,7 @@ const ROADMAP: CommandSpec = {
 };
 
 await runCommand(ROADMAP, ({ opts, flags, positionals }) => {
-  let files = positionals;
-  if (files.length === 0) {
-    files = readdirSync(ROADMAPS_DIR)
-      .filter((f) => f.endsWith(".yaml") || f.endsWith(".yml"))
-      .sort()
-      .map((f) => relative(process.cwd(), join(ROADMAPS_DIR, f)));
-  }
+  const files = positionals.length > 0 ? positionals : yamlFilesIn(ROADMAPS_DIR);
   const svg = opts.svg;
   if (typeof svg === "string" && files.length !== 1) throw new UsageError(`--svg draws one roadmap; name exactly one (${files.length} given)`);
   const reports = files.map(checkRoadmapFile);

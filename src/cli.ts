@@ -3,6 +3,8 @@
  * declaration that also writes `--help`, errors that say what to fix without a stack trace,
  * one `--json` shape, and the exit status set rather than exited.
  */
+import { readdirSync } from "node:fs";
+import { join, relative } from "node:path";
 import { parseArgs as nodeParseArgs } from "node:util";
 import { didYouMean } from "./profile/problems.js";
 
@@ -167,3 +169,11 @@ export const TARGET_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 export const JSON_OPTION: Readonly<Record<string, OptionSpec>> = {
   json: { type: "boolean", help: "print one JSON object on stdout instead: { command, status, items, ... }" },
 };
+
+/** The profiles (or roadmaps) a command takes by default: every .yaml/.yml file in `dir`, sorted, relative to the working directory. */
+export function yamlFilesIn(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".yaml") || f.endsWith(".yml"))
+    .sort()
+    .map((f) => relative(process.cwd(), join(dir, f)));
+}
