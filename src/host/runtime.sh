@@ -72,24 +72,43 @@ aiws_dpkg_unfinished() {
   fi
 }
 
-# Finishes what an interrupted dpkg left (dpkg --configure -a, then apt-get -f install), under
-# the lock wait; fails with dpkg's own words when packages stay broken.
+# Packages dpkg can only finish by unpacking them again: cut off mid-unpack (status
+# half-installed, "H") or flagged reinst-required ("R"). 'dpkg --configure -a' skips them and
+# 'apt-get -f install' leaves them as they are; dpkg itself says to reinstall them.
+# shellcheck disable=SC2317 # a library: not every script calls every function
+aiws_dpkg_reinstall_needed() {
+  # shellcheck disable=SC2016 # dpkg-query's own ${field} syntax, not the shell's
+  dpkg-query --admindir="$aiws_dpkg_dir" -W -f='${db:Status-Abbrev}|${binary:Package}\n' 2>/dev/null |
+    awk -F'|' 'substr($1, 2, 1) == "H" || substr($1, 3, 1) == "R" { print $2 }' || true
+}
+
+# Finishes what an interrupted dpkg left (dpkg --configure -a; a reinstall of what was cut off
+# mid-unpack; apt-get -f install), under the lock wait; fails naming the packages that stay
+# broken.
 # shellcheck disable=SC2317 # a library: not every script calls every function
 aiws_dpkg_repair() {
-  local aiws_unfinished
+  local aiws_unfinished aiws_reinstall
   aiws_unfinished=$(aiws_dpkg_unfinished)
   [[ -n $aiws_unfinished ]] || return 0
   echo "aiws: dpkg was interrupted (a cut connection, a crash or a power loss): finishing it with 'dpkg --configure -a'"
-  printf '%s\n' "$aiws_unfinished" | sed -n '1,6s/^/  | /p'
+  printf '%s\n' "$aiws_unfinished" | sed -n '1,8s/^/  | /p'
   aiws_wait_for_dpkg_lock
   DEBIAN_FRONTEND=noninteractive dpkg --admindir="$aiws_dpkg_dir" --force-confdef --force-confold --configure -a </dev/null || true
+  read -r -a aiws_reinstall <<<"$(aiws_dpkg_reinstall_needed | paste -sd' ')"
+  if ((${#aiws_reinstall[@]})); then
+    echo "aiws: unpacking again what was cut off mid-unpack: ${aiws_reinstall[*]}"
+    aiws_apt_run update
+    aiws_apt_run install --reinstall -y "${aiws_reinstall[@]}"
+  fi
   if [[ -n $(aiws_dpkg_unfinished) ]]; then
-    # A package cut off mid-unpack ("half-installed") needs apt to unpack it again.
     aiws_apt_run install -f -y
   fi
   aiws_unfinished=$(aiws_dpkg_unfinished)
   if [[ -n $aiws_unfinished ]]; then
-    echo "aiws: dpkg still reports broken packages after 'dpkg --configure -a' and 'apt-get -f install': $(printf '%s' "$aiws_unfinished" | head -n 3 | paste -sd' '). Fix them by hand ('dpkg --audit' lists them), then run aiws again" >&2
+    # dpkg --audit names the packages on indented lines under each explanation.
+    local aiws_names
+    aiws_names=$(printf '%s\n' "$aiws_unfinished" | awk '/^ [^ ]/ { print $1 }' | sort -u | paste -sd' ')
+    echo "aiws: dpkg still reports broken packages after 'dpkg --configure -a', a reinstall and 'apt-get -f install': ${aiws_names:-$(printf '%s' "$aiws_unfinished" | head -n 3 | paste -sd' ')}. Fix them by hand ('dpkg --audit' explains each), then run aiws again" >&2
     exit 1
   fi
   echo "aiws: dpkg repaired: 'dpkg --audit' is clean"

@@ -4,6 +4,7 @@ import { isBackupFresh, parseBackupStatus } from "../host/backup/status.js";
 import { shellQuote } from "../host/render.js";
 import type { RunResult } from "../ssh/ssh.js";
 import { dataMountpoints } from "./migration.js";
+import { STOPPED_UNITS, quiesceScript, resumeScript, unitsToStop, unmountScript, unquiesceScript } from "./quiesce.js";
 
 /** What the migration needs of the host: a root shell (an SshSession, or the lab's). */
 export interface RootShell {
@@ -63,6 +64,7 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
   const mounts = dataMountpoints(a.from);
   const newMounts = dataMountpoints(a.to);
   let changed = false;
+  let quiesced = false;
   let files = 0;
   let mismatches: string[] = [];
   let snapshot = "";
@@ -85,6 +87,10 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
 
   try {
     if (mounts.length === 0) throw new Stop("the current profile mounts no data: there is nothing to migrate");
+    await phase("quiesce", async () => {
+      quiesced = true;
+      return (await root(quiesceScript(unitsToStop(a.from), mounts), "quiescing the old layout")).trim();
+    });
     const started = now();
     await phase("backup", async () => {
       await root("systemctl start aiws-backup.service", "the backup (aiws-backup.service)");
@@ -117,9 +123,10 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       return `repository checked; ${kept.length} file(s) hashed into ${MANIFEST}${lost.length ? `; ${lost.length} not backed up, discarded as agreed` : ""}`;
     });
     await phase("rebuild", async () => {
-      changed = true;
       await root(`printf '%s\\n' ${shellQuote(`id ${id} ${a.from.storage?.layout ?? "none"} -> ${a.to.storage?.layout ?? "none"}, snapshot ${snapshot.slice(0, 8)}`)} > ${IN_PROGRESS}`, "pausing the backups");
-      await root(mounts.map((m) => `if mountpoint -q ${shellQuote(m)}; then umount ${shellQuote(m)}; fi`).join("\n"), "unmounting the old layout");
+      await root(unmountScript(mounts), "unmounting the old layout");
+      // From here on the drives are rewritten: the way back is the restore.
+      changed = true;
       try {
         await a.converge();
       } catch (e) {
@@ -146,12 +153,23 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       await root(`rm -f ${IN_PROGRESS}`, "resuming the backups");
       return `${files} file(s) byte-identical; backups resumed`;
     });
+    await phase("resume", async () => (await root(resumeScript(), "starting the stopped units again")).trim());
     return { ok: true, phases, files, mismatches };
   } catch (e) {
     if (!(e instanceof Stop)) throw e;
-    const state = changed
-      ? `the host was changed: the data is in the verified snapshot ${snapshot.slice(0, 8)} (tag aiws-migration-${id}), the manifest stays in ${MANIFEST}, and backups stay paused (${IN_PROGRESS}) until the data is back`
-      : "nothing on the host was changed";
+    let state: string;
+    if (changed) {
+      state = `the host was changed: the data is in the verified snapshot ${snapshot.slice(0, 8)} (tag aiws-migration-${id}), the manifest stays in ${MANIFEST}, and backups stay paused (${IN_PROGRESS}) and the services stopped until the data is back`;
+    } else if (!quiesced) {
+      state = "nothing on the host was changed";
+    } else {
+      // Nothing destroyed: back to where it was, the old filesystems writable and the units running.
+      const back = await a.host.runScript(`set -euo pipefail\nrm -f ${IN_PROGRESS}\n${unquiesceScript(mounts)}`, { timeoutMs: 600_000 }).catch((err: Error) => ({ code: -1, stdout: "", stderr: err.message }));
+      state =
+        back.code === 0
+          ? `no drive was touched: the old layout is mounted and writable again, ${back.stdout.trim()}`
+          : `no drive was touched, but putting the old layout back failed (${lastLines(back.stderr || back.stdout)}): mount ${mounts.join(", ")} and start the units in ${STOPPED_UNITS} by hand`;
+    }
     return { ok: false, phases, files, mismatches, error: `${e.message} (${state})` };
   }
 }

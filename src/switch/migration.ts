@@ -1,4 +1,5 @@
 import type { Profile } from "../profile/schema/profile.js";
+import { unitsToStop } from "./quiesce.js";
 
 /**
  * A storage layout change (independent <-> RAID 0) is a migration, not an edit: the data has
@@ -6,7 +7,7 @@ import type { Profile } from "../profile/schema/profile.js";
  * a person can follow one by one; `npm run switch -- --migrate` runs them (see migrate.ts).
  */
 export interface MigrationPhase {
-  readonly name: "backup" | "verify" | "rebuild" | "restore" | "verify-again";
+  readonly name: "quiesce" | "backup" | "verify" | "rebuild" | "restore" | "verify-again" | "resume";
   readonly what: string;
   /** Shell commands, on the host unless they start with `pulumi` or `npm`. */
   readonly commands: readonly string[];
@@ -23,7 +24,13 @@ export function migrationPlan(from: Profile, to: Profile, toFile: string, stack:
   const s = stack ? ` --stack ${stack}` : "";
   const manifest = "/var/lib/aiws/migration-manifest.sha256z";
   const list = mounts.join(" ");
+  const units = unitsToStop(from).join(" ");
   return [
+    {
+      name: "quiesce",
+      what: "stop what uses the data (the inference services, the backup timers), then make the old filesystems read-only: nothing written after the backup can be lost",
+      commands: [`systemctl stop ${units}`, ...mounts.map((m) => `mount -o remount,ro ${m}`)],
+    },
     {
       name: "backup",
       what: "back up now, with the data still on the old layout, and tag the snapshot so that no retention removes it",
@@ -39,7 +46,7 @@ export function migrationPlan(from: Profile, to: Profile, toFile: string, stack:
     },
     {
       name: "rebuild",
-      what: `pause the backups, unmount the old layout (${from.storage?.layout ?? "none"}) and converge the new one (${to.storage?.layout ?? "none"})`,
+      what: `pause the backups, unmount the old layout (${from.storage?.layout ?? "none"}; no process may still mount it in a namespace of its own) and converge the new one (${to.storage?.layout ?? "none"})`,
       commands: ["echo 'id ID' > /var/lib/aiws/migration-in-progress", ...mounts.map((m) => `umount ${m}`), `pulumi config set aiws:profile ${toFile}${s}`, `pulumi up${s}`],
     },
     {
@@ -51,6 +58,11 @@ export function migrationPlan(from: Profile, to: Profile, toFile: string, stack:
       name: "verify-again",
       what: "hash every restored file again and compare each with the hash recorded before; then resume the backups",
       commands: [`cut -z -c67- ${manifest} | xargs -0 -r sha256sum -z -- (every file must match)`, "rm /var/lib/aiws/migration-in-progress"],
+    },
+    {
+      name: "resume",
+      what: "start again the units stopped at the start that the new profile still has",
+      commands: [`systemctl start ${units}`],
     },
   ];
 }

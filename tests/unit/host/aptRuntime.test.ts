@@ -29,7 +29,7 @@ function installStep(): Step {
 }
 
 /** A dpkg database in a temporary directory, apt-get and dpkg stand-ins that log their calls in order. */
-function host(opts: { interrupted?: boolean } = {}) {
+function host(opts: { interrupted?: boolean; cutMidUnpack?: boolean } = {}) {
   const root = tempDir("aiws-apt-");
   const bin = join(root, "bin");
   const dpkgDir = join(root, "dpkg");
@@ -39,13 +39,18 @@ function host(opts: { interrupted?: boolean } = {}) {
   writeFileSync(join(dpkgDir, "lock-frontend"), "");
   writeFileSync(join(dpkgDir, "lock"), "");
   if (opts.interrupted) writeFileSync(join(root, "broken"), "");
-  fake(bin, "dpkg-query", "exit 1");
-  fake(bin, "apt-get", `echo "apt-get $*" >>${log}`);
+  // A package killed mid-unpack: half-installed and reinst-required until apt unpacks it again;
+  // dpkg --configure -a does not touch it.
+  if (opts.cutMidUnpack) writeFileSync(join(root, "half"), "");
+  fake(bin, "dpkg-query", `case " $* " in *" --admindir="*) [[ ! -e ${root}/half ]] || echo "iHR|cuda-toolkit-12-8"; echo "ii |pkg-c" ;; *) exit 1 ;; esac`);
+  fake(bin, "apt-get", `echo "apt-get $*" >>${log}; case " $* " in *" --reinstall "*) rm -f ${root}/half ;; esac`);
   fake(
     bin,
     "dpkg",
     `case " $* " in
-  *" --audit "*) [[ ! -e ${root}/broken ]] || echo "The following packages are only half configured: cuda-toolkit-12-8" ;;
+  *" --audit "*)
+    [[ ! -e ${root}/broken ]] || echo "The following packages are only half configured: cuda-toolkit-12-8"
+    [[ ! -e ${root}/half ]] || printf '%s\\n' "The following packages are in a mess due to serious problems during" "installation.  They must be reinstalled for them (and any packages" "that depend on them) to function properly:" " cuda-toolkit-12-8    CUDA Toolkit 12.8 meta-package" ;;
   *" --configure -a "*) echo "dpkg --configure -a" >>${log}; rm -f ${root}/broken ;;
 esac`,
   );
@@ -111,12 +116,32 @@ describe("aiws_apt_install", () => {
     expect(h.calls()[0]).toBe("dpkg --configure -a");
   });
 
-  it("fails with dpkg's words when packages stay broken after the repair", () => {
+  it("unpacks again a package that a crash cut off mid-unpack (half-installed, reinst-required), then installs", () => {
+    const h = host({ cutMidUnpack: true });
+    const r = runPhase(installStep(), "apply", { bin: h.bin, env: h.env });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain("|  cuda-toolkit-12-8    CUDA Toolkit 12.8 meta-package");
+    expect(r.stdout).toContain("aiws: unpacking again what was cut off mid-unpack: cuda-toolkit-12-8");
+    expect(r.stdout).toContain("aiws: dpkg repaired: 'dpkg --audit' is clean");
+    expect(h.calls()).toEqual([
+      "dpkg --configure -a",
+      `apt-get ${APT_OPTS} update`,
+      `apt-get ${APT_OPTS} install --reinstall -y cuda-toolkit-12-8`,
+      `apt-get ${APT_OPTS} update`,
+      `apt-get ${APT_OPTS} install -y --no-install-recommends pkg-a pkg-b`,
+    ]);
+  });
+
+  it("fails naming the packages that stay broken after the repair", () => {
     const h = host({ interrupted: true });
-    fake(h.bin, "dpkg", `case " $* " in *" --audit "*) echo "The following packages are in a mess: nvidia-open" ;; esac`);
+    fake(
+      h.bin,
+      "dpkg",
+      `case " $* " in *" --audit "*) printf '%s\\n' "The following packages are in a mess due to serious problems during" "installation.  They must be reinstalled:" " nvidia-open   NVIDIA open kernel modules" " libcuda1   CUDA driver library" ;; esac`,
+    );
     const r = runPhase(installStep(), "apply", { bin: h.bin, env: h.env });
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain("aiws: dpkg still reports broken packages after 'dpkg --configure -a' and 'apt-get -f install': The following packages are in a mess: nvidia-open. Fix them by hand");
+    expect(r.stderr).toContain("aiws: dpkg still reports broken packages after 'dpkg --configure -a', a reinstall and 'apt-get -f install': libcuda1 nvidia-open. Fix them by hand ('dpkg --audit' explains each)");
     // apt-get -f install was tried; nothing was installed.
     expect(h.calls()).toEqual([`apt-get ${APT_OPTS} install -f -y`]);
   });

@@ -61,19 +61,22 @@ describe("the layout migration", () => {
     let converged = 0;
     const r = await runMigration({ host, from, to, converge: async () => void converged++, now: () => NOW });
     expect(r).toMatchObject({ ok: true, files: 4, mismatches: [] });
-    expect(r.phases.map((p) => p.name)).toEqual(["backup", "verify", "rebuild", "restore", "verify-again"]);
+    expect(r.phases.map((p) => p.name)).toEqual(["quiesce", "backup", "verify", "rebuild", "restore", "verify-again", "resume"]);
     expect(converged).toBe(1);
     const order = [
+      "systemctl stop \"$unit\"",
+      "mount -o remount,ro",
       "systemctl start aiws-backup.service",
       "tag --add aiws-migration --add aiws-migration-20261127T100000Z 'abc123'",
       "systemctl start aiws-backup-check.service",
       `ls --json --recursive '${SNAP}'`,
       "xargs -0 -r sha256sum -z -- | tee /var/lib/aiws/migration-manifest.sha256z",
       "> /var/lib/aiws/migration-in-progress",
-      "umount '/data'",
+      'umount "$m"',
       `restore '${SNAP}' --target / --include '/data' --verify`,
       "cut -z -c67- /var/lib/aiws/migration-manifest.sha256z | xargs -0 -r sha256sum -z --",
       "rm -f /var/lib/aiws/migration-in-progress",
+      "systemctl start \"$unit\"",
     ];
     const at = order.map((o) => host.scripts.findIndex((s) => s.includes(o)));
     expect(at.every((i) => i >= 0)).toBe(true);
@@ -85,8 +88,45 @@ describe("the layout migration", () => {
     const r = await runMigration({ host, from, to, converge: async () => expect.unreachable(), now: () => NOW });
     expect(r.ok).toBe(false);
     expect(r.error).toContain("the backup (aiws-backup.service) failed");
-    expect(r.error).toContain("nothing on the host was changed");
+    expect(r.error).toContain("no drive was touched: the old layout is mounted and writable again");
     expect(host.scripts.some((s) => s.includes("umount"))).toBe(false);
+    // The way back: writable again, the stopped units started again.
+    expect(host.scripts.at(-1)).toContain("mount -o remount,rw");
+    expect(host.scripts.at(-1)).toContain("systemctl start \"$unit\"");
+  });
+
+  it("stops the inference services and the backup timers, then makes the data read-only, before the backup", async () => {
+    const host = healthyHost();
+    await runMigration({ host, from, to, converge: async () => undefined, now: () => NOW });
+    const quiesce = host.scripts[0]!;
+    expect(quiesce).toContain("for unit in 'aiws-backup.timer' 'aiws-backup-check.timer'");
+    for (const s of from.inference.services) expect(quiesce).toContain(`'aiws-${s.runtime === "llama.cpp" ? "llamacpp" : s.runtime}-${s.name}.service'`);
+    expect(quiesce).toContain("echo \"$unit\" >>/var/lib/aiws/migration-stopped-units");
+    expect(quiesce).toContain("mount -o remount,ro \"$m\"");
+  });
+
+  it("stops before the backup, changing nothing, when a process keeps writing to the data", async () => {
+    const host = healthyHost((s) =>
+      s.includes("remount,ro") && !s.includes("remount,rw") ? { code: 1, stderr: "cannot make /data read-only (mount: /data: mount point is busy.): files on it are open for writing by process 4242 (python3, jupyter.service). Stop them, then run the switch again" } : undefined,
+    );
+    const r = await runMigration({ host, from, to, converge: async () => expect.unreachable(), now: () => NOW });
+    expect(r.ok).toBe(false);
+    expect(r.phases).toEqual([]);
+    expect(r.error).toContain("process 4242 (python3, jupyter.service)");
+    expect(r.error).toContain("no drive was touched");
+    expect(host.scripts.some((s) => s.includes("aiws-backup.service"))).toBe(false);
+  });
+
+  it("stops before the rebuild, no drive touched, when another namespace still mounts the old filesystem", async () => {
+    const holder = "the old layout's filesystem (device 259:1) is unmounted here but still mounted in the namespace of process 77 (ollama, aiws-ollama-local.service): stop them";
+    const host = healthyHost((s) => (s.includes("aiws_ns_holders \"$d\"") ? { code: 1, stderr: holder } : undefined));
+    const r = await runMigration({ host, from, to, discardUnbackedUp: true, converge: async () => expect.unreachable(), now: () => NOW });
+    expect(r.ok).toBe(false);
+    expect(r.error).toContain(holder);
+    expect(r.error).toContain("no drive was touched: the old layout is mounted and writable again");
+    const back = host.scripts.at(-1)!;
+    expect(back).toContain("rm -f /var/lib/aiws/migration-in-progress");
+    expect(back).toContain('mount "$m"');
   });
 
   it("stops, changing nothing, when files on the old layout are in no snapshot", async () => {
