@@ -17,16 +17,20 @@ export interface SandboxArgs {
   readonly kernelTunables?: boolean;
   /** Needs no network at all: a private network namespace with only loopback. */
   readonly noNetwork?: boolean;
+  /** The only capabilities it may hold (a root service's; none when absent). */
+  readonly capabilities?: readonly string[];
+  /** `read-only`: it reads users' homes (a backup of /home); otherwise they are hidden. */
+  readonly home?: "hidden" | "read-only";
 }
 
 export function sandboxDirectives(a: SandboxArgs): string[] {
   return [
-    "# Sandboxing (src/host/sandbox.ts): read-only system, no home directories, no privileges.",
+    "# Sandboxing (src/host/sandbox.ts): a read-only system, no home directories, no capabilities but those named.",
     "NoNewPrivileges=yes",
     "PrivateTmp=yes",
     "ProtectSystem=strict",
     ...(a.readWritePaths.length > 0 ? [`ReadWritePaths=${a.readWritePaths.join(" ")}`] : []),
-    "ProtectHome=yes",
+    `ProtectHome=${a.home === "read-only" ? "read-only" : "yes"}`,
     ...(a.devices === "gpu" ? ["DevicePolicy=closed", "DeviceAllow=char-nvidia* rw", "DeviceAllow=char-nvidia-uvm rw"] : ["PrivateDevices=yes"]),
     ...(a.kernelTunables ? [] : ["ProtectKernelTunables=yes"]),
     "ProtectKernelModules=yes",
@@ -43,7 +47,7 @@ export function sandboxDirectives(a: SandboxArgs): string[] {
     "PrivateIPC=yes",
     "KeyringMode=private",
     "UMask=0077",
-    "CapabilityBoundingSet=",
+    `CapabilityBoundingSet=${(a.capabilities ?? []).join(" ")}`,
     "AmbientCapabilities=",
     ...(a.noNetwork ? ["PrivateNetwork=yes", "RestrictAddressFamilies=AF_UNIX"] : ["RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK"]),
     "SystemCallArchitectures=native",

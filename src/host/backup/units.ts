@@ -1,5 +1,6 @@
 import type { BackupConfig } from "../../profile/schema/backup.js";
-import { CRED_DIR, LIB_DIR } from "./paths.js";
+import { sandboxDirectives } from "../sandbox.js";
+import { CRED_DIR, LIB_DIR, RESTIC_CACHE, STATE_DIR } from "./paths.js";
 
 /** The systemd units the backup-units step installs (name -> text). */
 export function backupUnits(b: BackupConfig): Record<string, string> {
@@ -34,6 +35,9 @@ export function backupUnits(b: BackupConfig): Record<string, string> {
       "[Service]",
       "Type=oneshot",
       `ExecStart=${LIB_DIR}/backup-failed %i`,
+      "# It only writes the status; systemctl show reaches systemd over D-Bus (AF_UNIX).",
+      STATE_DIRECTORY,
+      ...sandboxDirectives({ readWritePaths: [], devices: "none", noNetwork: true }),
       "",
     ].join("\n"),
   };
@@ -43,6 +47,9 @@ export function backupUnits(b: BackupConfig): Record<string, string> {
 export function unitText(value: string): string {
   return value.replaceAll("%", "%%");
 }
+
+/** /var/lib/aiws, made (0755, as the steps make it) and writable whatever the sandbox. */
+export const STATE_DIRECTORY = `StateDirectory=${STATE_DIR.replace(/^\/var\/lib\//, "")}`;
 
 const HEADER = "# Written by aiws (the backup-units step): pulumi up rewrites it, pulumi destroy removes it.";
 
@@ -61,14 +68,20 @@ function service(u: { description: string; exec: string; after?: string }): stri
     "[Service]",
     "Type=oneshot",
     `ExecStart=${u.exec}`,
-    "# restic reads everything it backs up, so it runs as root; the password stays in its 0600 file.",
+    "# restic reads everything it backs up, so it runs as root with one capability: reading any",
+    "# file (CAP_DAC_READ_SEARCH). It writes only the status, its lock, its cache and, on first",
+    "# use, the NAS host key (accept-new).",
     "Nice=19",
     "IOSchedulingClass=idle",
-    "PrivateTmp=yes",
-    "NoNewPrivileges=yes",
-    "ProtectSystem=full",
-    "# ssh records the NAS host key there on first use (accept-new).",
-    `ReadWritePaths=-${CRED_DIR}`,
+    STATE_DIRECTORY,
+    `CacheDirectory=${RESTIC_CACHE.replace(/^\/var\/cache\//, "")}`,
+    "CacheDirectoryMode=0700",
+    ...sandboxDirectives({
+      readWritePaths: [`-${CRED_DIR}`, "/run/lock"],
+      devices: "none",
+      capabilities: ["CAP_DAC_READ_SEARCH"],
+      home: "read-only",
+    }),
     "",
   ].join("\n");
 }

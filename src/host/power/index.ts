@@ -5,6 +5,8 @@ import type { Step } from "../step.js";
 import { NVIDIA_LIB, NVIDIA_STEP_IDS, STATE_DIR } from "../nvidia/index.js";
 import { PERSISTENCED_PACKAGE } from "../nvidia/packages.js";
 import { textFunction } from "../base/lib.js";
+import { sandboxDirectives } from "../sandbox.js";
+import { STATE_DIRECTORY } from "../backup/units.js";
 
 const sh = (file: string) => readFileSync(new URL(file, import.meta.url), "utf8");
 
@@ -59,6 +61,10 @@ export function gpuPowerLimitsUnit(): string {
     "RemainAfterExit=yes",
     `ExecStart=${POWER_PATHS.program} apply ${POWER_PATHS.conf}`,
     "TimeoutStartSec=5min",
+    "# nvidia-smi -pl needs root with CAP_SYS_ADMIN (the driver's admin check) and the NVIDIA",
+    "# devices; the program writes only the limits it replaced.",
+    STATE_DIRECTORY,
+    ...sandboxDirectives({ readWritePaths: [], devices: "gpu", noNetwork: true, capabilities: ["CAP_SYS_ADMIN"] }),
     "",
     "[Install]",
     "WantedBy=multi-user.target",

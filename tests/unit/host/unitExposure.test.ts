@@ -6,6 +6,9 @@ import { describe, expect, it } from "vitest";
 import { inferenceSchema } from "../../../src/profile/schema/inference.js";
 import { serviceUnit, unitName } from "../../../src/host/inference/units.js";
 import { cpuGovernorUnit } from "../../../src/host/base/index.js";
+import { backupUnits } from "../../../src/host/backup/units.js";
+import { gpuPowerLimitsUnit } from "../../../src/host/power/index.js";
+import { backupSchema } from "../../../src/profile/schema/backup.js";
 
 /**
  * systemd's own measure of how exposed a service is (`systemd-analyze security`, 0 best, 10
@@ -27,11 +30,17 @@ const inference = inferenceSchema.parse({
 const UNITS: Record<string, string> = {
   ...Object.fromEntries(inference.services.map((s) => [unitName(s), serviceUnit(s, inference, true)])),
   "aiws-cpu-governor.service": cpuGovernorUnit(),
+  "aiws-gpu-power-limits.service": gpuPowerLimitsUnit(),
+  // Timers run nothing themselves; the services they start are measured.
+  ...Object.fromEntries(
+    Object.entries(backupUnits(backupSchema.parse({ nas: { host: "nas.lan", user: "aiws", path: "/volume1/backup" }, paths: ["/data", "/home"] }))).filter(([n]) => n.endsWith(".service")),
+  ),
 };
 
 function exposure(name: string, text: string): number {
   const dir = mkdtempSync(join(tmpdir(), "aiws-exposure-"));
-  const file = join(dir, name);
+  // A template is measured as an instance of it.
+  const file = join(dir, name.replace("@.", "@instance."));
   writeFileSync(file, text);
   const r = spawnSync("systemd-analyze", ["security", "--offline=yes", "--no-pager", file], { encoding: "utf8" });
   const m = /Overall exposure level for \S+: (\d+(\.\d+)?)/.exec(r.stdout);
@@ -50,6 +59,21 @@ describe.skipIf(!hasAnalyze)(`every service aiws writes has a systemd exposure o
     expect(UNITS["aiws-vllm-chat.service"]).toContain("DevicePolicy=closed\nDeviceAllow=char-nvidia* rw");
     expect(UNITS["aiws-llamacpp-cpu.service"]).toContain("PrivateDevices=yes");
     expect(UNITS["aiws-llamacpp-cpu.service"]).not.toContain("DeviceAllow");
+  });
+
+  it("the backup reads everything but writes only its state, cache, lock and the NAS host key, with one capability", () => {
+    const backup = UNITS["aiws-backup.service"]!;
+    expect(backup).toContain("CapabilityBoundingSet=CAP_DAC_READ_SEARCH\n");
+    expect(backup).toContain("ProtectSystem=strict\nReadWritePaths=-/etc/aiws/restic /run/lock\nProtectHome=read-only");
+    expect(backup).toContain("StateDirectory=aiws\nCacheDirectory=aiws/restic");
+    expect(UNITS["aiws-backup-failure@.service"]).toContain("PrivateNetwork=yes");
+  });
+
+  it("the boot unit that sets power limits holds only CAP_SYS_ADMIN and the NVIDIA devices, with no network", () => {
+    const limits = UNITS["aiws-gpu-power-limits.service"]!;
+    expect(limits).toContain("CapabilityBoundingSet=CAP_SYS_ADMIN\n");
+    expect(limits).toContain("DeviceAllow=char-nvidia* rw");
+    expect(limits).toContain("PrivateNetwork=yes");
   });
 
   it("a service writes only its models and its user's home", () => {
