@@ -87,6 +87,21 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
 
   try {
     if (mounts.length === 0) throw new Stop("the current profile mounts no data: there is nothing to migrate");
+    const dropped = mounts.filter((m) => !newMounts.some((n) => isUnder(m, n)));
+    await phase("preflight", async () => {
+      if (dropped.length === 0) return `every old mountpoint lies under a new one (${newMounts.join(", ")})`;
+      // Restored under --target /, a dropped mountpoint's data would land on the OS drive, and
+      // no backup of the new profile would cover it: only an empty one may be dropped.
+      const holding = (await root(droppedWithDataScript(dropped), "looking for data on the mountpoints the new layout drops"))
+        .split("\n")
+        .filter(Boolean);
+      if (holding.length > 0) {
+        throw new Stop(
+          `the new layout drops ${holding.map((l) => l.replace("\t", " (holds ")).join("), ")}) and mounts only ${newMounts.join(", ")}: a restore would put that data on the OS drive. Move it under ${newMounts[0]} (or off the workstation), then run the switch again`,
+        );
+      }
+      return `dropped, and empty: ${dropped.join(", ")}`;
+    });
     await phase("quiesce", async () => {
       quiesced = true;
       return (await root(quiesceScript(unitsToStop(a.from), mounts), "quiescing the old layout")).trim();
@@ -136,7 +151,10 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       return `${a.from.storage?.layout} -> ${a.to.storage?.layout}, mounted at ${newMounts.join(", ")}`;
     });
     await phase("restore", async () => {
-      const includes = mounts.map((m) => `--include ${shellQuote(m)}`).join(" ");
+      const includes = mounts
+        .filter((m) => !dropped.includes(m))
+        .map((m) => `--include ${shellQuote(m)}`)
+        .join(" ");
       await root(`${RESTIC_WRAPPER} restore ${shellQuote(snapshot)} --target / ${includes} --verify`, "restic restore");
       return `restored ${mounts.join(", ")} from the verified snapshot ${snapshot.slice(0, 8)}`;
     });
@@ -212,6 +230,21 @@ function parseSnapshotId(json: string): string {
   const ids = list.map((x) => x.id).filter((x): x is string => typeof x === "string" && /^[0-9a-f]{64}$/.test(x));
   if (ids.length !== 1) throw new Stop(`found ${ids.length} snapshot(s) with the migration's tag, expected one`);
   return ids[0]!;
+}
+
+/** True when path `m` is `n` or lies below it. */
+function isUnder(m: string, n: string): boolean {
+  return m === n || m.startsWith(n.endsWith("/") ? n : `${n}/`);
+}
+
+/** One line per mountpoint that holds anything besides lost+found: `MOUNTPOINT<TAB>first entry`. */
+function droppedWithDataScript(dropped: readonly string[]): string {
+  return `for m in ${dropped.map(shellQuote).join(" ")}; do
+  mountpoint -q "$m" || continue
+  first=$(find "$m" -xdev -mindepth 1 ! -path "$m/lost+found" ! -path "$m/lost+found/*" -print -quit)
+  if [[ -n $first ]]; then printf '%s\\t%s\\n' "$m" "$first"; fi
+done
+`;
 }
 
 function lastLines(s: string): string {

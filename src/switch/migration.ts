@@ -7,7 +7,7 @@ import { unitsToStop } from "./quiesce.js";
  * a person can follow one by one; `npm run switch -- --migrate` runs them (see migrate.ts).
  */
 export interface MigrationPhase {
-  readonly name: "quiesce" | "backup" | "verify" | "rebuild" | "restore" | "verify-again" | "resume";
+  readonly name: "preflight" | "quiesce" | "backup" | "verify" | "rebuild" | "restore" | "verify-again" | "resume";
   readonly what: string;
   /** Shell commands, on the host unless they start with `pulumi` or `npm`. */
   readonly commands: readonly string[];
@@ -26,6 +26,11 @@ export function migrationPlan(from: Profile, to: Profile, toFile: string, stack:
   const list = mounts.join(" ");
   const units = unitsToStop(from).join(" ");
   return [
+    {
+      name: "preflight",
+      what: "refuse, changing nothing, when the new layout drops a mountpoint that holds data (a restore would put it on the OS drive)",
+      commands: [`find <each old mountpoint not under ${dataMountpoints(to).join(", ") || "a new one"}> -xdev -mindepth 1 -print -quit (must print nothing)`],
+    },
     {
       name: "quiesce",
       what: "stop what uses the data (the inference services, the backup timers), then make the old filesystems read-only: nothing written after the backup can be lost",

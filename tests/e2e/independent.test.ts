@@ -153,22 +153,41 @@ describe("lab-independent (four independent data drives, root), then the switch 
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(r.stdout).toContain("Allowed: drives confirmed and a fresh, verified backup exists.");
     });
-    const before = await out("sha256sum /data/projects/e2e/weights.bin /data/projects/e2e/README");
+    const migrate = async (session: SshSession, converge: () => Promise<void>) =>
+      runMigration({
+        host: session,
+        from: loadProfile(PROFILE).profile,
+        to: loadProfile(migrationTarget()).profile,
+        // /data/models is left out of backups by design (weights are downloaded again): the
+        // Ollama service's pulled model there is in no snapshot, and the owner accepts that.
+        discardUnbackedUp: true,
+        log: (l) => console.log(`[e2e] ${l}`),
+        converge,
+      });
+    await phase("migration refused: RAID 0 drops /projects, which holds data", async () => {
+      const session = new SshSession(labTarget(PROFILE).ssh);
+      try {
+        const refused = await migrate(session, async () => expect.unreachable("a refused migration converges nothing"));
+        console.log(`[e2e] migration refused: ${refused.error}`);
+        expect(refused.ok).toBe(false);
+        expect(refused.error).toContain("the new layout drops /projects (holds /projects/e2e) and mounts only /data");
+        expect(refused.error).toContain("nothing on the host was changed");
+        expect(refused.phases).toEqual([]);
+      } finally {
+        await session.close();
+      }
+      expect(await out("findmnt -n -o TARGET,OPTIONS /projects | grep -c rw, || true")).toBe("1");
+      // What the owner does: the data moves under /data, which the new layout keeps.
+      await sh("mv /projects/e2e /data/projects/from-projects");
+    });
+    const kept = "/data/projects/e2e/weights.bin /data/projects/e2e/README /data/projects/from-projects/notes.bin";
+    const before = await out(`sha256sum ${kept}`);
     const result = await phase("migration independent -> raid0", async () => {
       const session = new SshSession(labTarget(PROFILE).ssh);
       try {
-        return await runMigration({
-          host: session,
-          from: loadProfile(PROFILE).profile,
-          to: loadProfile(migrationTarget()).profile,
-          // /data/models is left out of backups by design (weights are downloaded again): the
-          // Ollama service's pulled model there is in no snapshot, and the owner accepts that.
-          discardUnbackedUp: true,
-          log: (l) => console.log(`[e2e] ${l}`),
-          converge: async () => {
-            const s = await converge("migration rebuild", { profile: migrationTarget() });
-            if (!s.ok) throw new Error(failure(s));
-          },
+        return await migrate(session, async () => {
+          const s = await converge("migration rebuild", { profile: migrationTarget() });
+          if (!s.ok) throw new Error(failure(s));
         });
       } finally {
         await session.close();
@@ -182,7 +201,9 @@ describe("lab-independent (four independent data drives, root), then the switch 
       await until("mountpoint -q /data");
       expect(await out("findmnt -n -o SOURCE,FSTYPE /data")).toBe("/dev/md0 xfs");
       expect(await out("cat /proc/mdstat")).toMatch(/^md0 : active raid0 (nvme\dn1\[\d\] ?){4}$/m);
-      expect(await out("sha256sum /data/projects/e2e/weights.bin /data/projects/e2e/README")).toBe(before);
+      expect(await out(`sha256sum ${kept}`)).toBe(before);
+      // Nothing of the dropped mountpoints was restored onto the OS drive.
+      expect(await out("ls -A /projects /scratch /archive 2>/dev/null | grep -v -e '^/' -e '^$' -e '^lost+found$' || true")).toBe("");
       const report = await drift(migrationTarget());
       expect(driftedIds(report)).toEqual([]);
     });

@@ -61,7 +61,7 @@ describe("the layout migration", () => {
     let converged = 0;
     const r = await runMigration({ host, from, to, converge: async () => void converged++, now: () => NOW });
     expect(r).toMatchObject({ ok: true, files: 4, mismatches: [] });
-    expect(r.phases.map((p) => p.name)).toEqual(["quiesce", "backup", "verify", "rebuild", "restore", "verify-again", "resume"]);
+    expect(r.phases.map((p) => p.name)).toEqual(["preflight", "quiesce", "backup", "verify", "rebuild", "restore", "verify-again", "resume"]);
     expect(converged).toBe(1);
     const order = [
       "systemctl stop \"$unit\"",
@@ -111,7 +111,7 @@ describe("the layout migration", () => {
     );
     const r = await runMigration({ host, from, to, converge: async () => expect.unreachable(), now: () => NOW });
     expect(r.ok).toBe(false);
-    expect(r.phases).toEqual([]);
+    expect(r.phases.map((p) => p.name)).toEqual(["preflight"]);
     expect(r.error).toContain("process 4242 (python3, jupyter.service)");
     expect(r.error).toContain("no drive was touched");
     expect(host.scripts.some((s) => s.includes("aiws-backup.service"))).toBe(false);
@@ -184,5 +184,30 @@ describe("the layout migration", () => {
     const r = await runMigration({ host, from, to, converge: async () => { throw new Error("pulumi up failed (exit 255)"); }, now: () => NOW });
     expect(r.error).toContain("converging the new layout failed: pulumi up failed (exit 255)");
     expect(r.error).toContain("the data is in the verified snapshot");
+  });
+
+  describe("a new layout that drops old mountpoints (independent drives to one RAID 0 at /data)", () => {
+    const LAB = join(import.meta.dirname, "../../../lab/profiles");
+    const independent = loadProfile(join(LAB, "lab-independent.yaml")).profile;
+    const raid0 = loadProfile(join(LAB, "lab-raid0.yaml")).profile;
+
+    it("is refused, changing nothing, when a dropped mountpoint holds data, naming it and the fix", async () => {
+      const host = healthyHost((s) => (s.includes("looking") || s.includes("find \"$m\" -xdev -mindepth 1") ? { stdout: "/projects\t/projects/e2e\n" } : undefined));
+      const r = await runMigration({ host, from: independent, to: raid0, converge: async () => expect.unreachable(), now: () => NOW });
+      expect(r.ok).toBe(false);
+      expect(r.error).toContain("the new layout drops /projects (holds /projects/e2e) and mounts only /data: a restore would put that data on the OS drive. Move it under /data");
+      expect(r.error).toContain("nothing on the host was changed");
+      expect(host.scripts).toHaveLength(1);
+      expect(host.scripts[0]).toContain("for m in '/scratch' '/projects' '/archive'; do");
+    });
+
+    it("goes on when the dropped mountpoints are empty, and restores only the mountpoints the new layout keeps", async () => {
+      const host = healthyHost();
+      const r = await runMigration({ host, from: independent, to: raid0, converge: async () => undefined, now: () => NOW });
+      expect(r.phases[0]).toMatchObject({ name: "preflight", detail: "dropped, and empty: /scratch, /projects, /archive" });
+      const restore = host.scripts.find((s) => s.includes(" restore "))!;
+      expect(restore).toContain("--include '/data'");
+      expect(restore).not.toContain("/scratch");
+    });
   });
 });
