@@ -44,6 +44,8 @@ export interface MigrationResult {
 const MANIFEST = `${STATE_DIR}/migration-manifest.sha256z`;
 /** While it exists, aiws-backup refuses to run (src/host/backup/host/backup-run): the data volumes are not to be trusted. */
 const IN_PROGRESS = `${STATE_DIR}/migration-in-progress`;
+/** What backup-run compares each data filesystem with (src/host/backup/host/backup-lib.sh). */
+const BACKUP_GUARD = `${STATE_DIR}/backup-guard`;
 
 /** How long one phase's command may run: hashing or restoring terabytes over 1 GbE takes hours. */
 const PHASE_TIMEOUT_MS = 6 * 3_600_000;
@@ -168,7 +170,9 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       const same = kept.length - mismatches.length;
       if (mismatches.length > 0) throw new Stop(`${mismatches.length} of ${files} restored file(s) differ from the hash recorded before, or are missing: ${mismatches.slice(0, 5).join(", ")}`);
       if (same !== files) throw new Stop(`compared ${same} file(s), expected ${files}`);
-      await root(`rm -f ${IN_PROGRESS}`, "resuming the backups");
+      // The data is verified on the new filesystems: the backup's guard (backup-run) takes them
+      // as they are now, instead of refusing them as "another filesystem".
+      await root(`rm -f ${IN_PROGRESS} ${BACKUP_GUARD}`, "resuming the backups");
       return `${files} file(s) byte-identical; backups resumed`;
     });
     await phase("resume", async () => (await root(resumeScript(), "starting the stopped units again")).trim());

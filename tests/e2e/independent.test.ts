@@ -188,6 +188,16 @@ describe("lab-independent (four independent data drives, root), then the switch 
         return await migrate(session, async () => {
           const s = await converge("migration rebuild", { profile: migrationTarget() });
           if (!s.ok) throw new Error(failure(s));
+          // The nightly backup firing between the rebuild and the restore: it must refuse, and
+          // prune nothing the restore needs.
+          const snapshots = "aiws-restic snapshots --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'";
+          const count = await out(snapshots);
+          const fired = await sh("systemctl start aiws-backup.service", { check: false });
+          console.log(`[e2e] backup started mid-migration: exit ${fired.exitCode}; snapshots ${count} -> ${await out(snapshots)}`);
+          expect(fired.exitCode).not.toBe(0);
+          // OnFailure= records it in the status (a unit of its own, just after).
+          await until("aiws-backup-status | grep -q 'a storage migration is in progress'", 60_000);
+          expect(await out(snapshots)).toBe(count);
         });
       } finally {
         await session.close();

@@ -194,6 +194,59 @@ describe.skipIf(!hasRestic)("the backup on a host, with restic", () => {
     expect(existsSync(join(s.env.AIWS_STATE, "backup-status.d/error-0123abcd.txt"))).toBe(false);
   });
 
+  describe("a data filesystem that changed since the last backup", () => {
+    /** backup-run with "/" as its data mountpoint, whose UUID and file count the test decides. */
+    function guarded() {
+      const s = sandbox({ requiredMounts: "/" });
+      const identity = join(s.root, "fs-identity");
+      const probe = join(s.root, "fs-probe");
+      writeFileSync(probe, `#!/bin/sh\ncat ${identity}\n`, { mode: 0o755 });
+      const set = (uuid: string, files: number) => writeFileSync(identity, `${uuid} ${files}\n`);
+      const run = () => s.run("backup-run", [], { AIWS_FS_IDENTITY: probe });
+      const snapshots = () => s.status().snapshotCount;
+      return { s, set, run, snapshots };
+    }
+
+    it("refuses, loudly and in the status, a data mountpoint that is another filesystem than at the last backup", () => {
+      const g = guarded();
+      g.set("9f1c-old", 52_000);
+      expect(g.run().code).toBe(0);
+      expect(readFileSync(join(g.s.env.AIWS_STATE, "backup-guard"), "utf8")).toBe("/ 9f1c-old 52000\n");
+      const before = g.snapshots();
+      g.set("77aa-new", 3);
+      const r = g.run();
+      expect(r.code).toBe(1);
+      expect(r.out).toContain("refusing to back up: / is another filesystem than at the last backup (UUID 77aa-new, was 9f1c-old)");
+      expect(g.s.status().lastFailure!.message).toContain(`acknowledge it once with: touch ${join(g.s.env.AIWS_STATE, "backup-guard-ack")}`);
+      expect(g.snapshots()).toBe(before);
+    });
+
+    it("refuses a data filesystem whose files collapsed to under a tenth, and goes on once the owner acknowledges it", () => {
+      const g = guarded();
+      g.set("9f1c", 52_000);
+      expect(g.run().code).toBe(0);
+      g.set("9f1c", 40_000);
+      expect(g.run().code).toBe(0);
+      g.set("9f1c", 3_000);
+      const r = g.run();
+      expect(r.code).toBe(1);
+      expect(r.out).toContain("/ holds 3000 files, 40000 at the last backup");
+      writeFileSync(join(g.s.env.AIWS_STATE, "backup-guard-ack"), "");
+      expect(g.run().code).toBe(0);
+      // The acknowledgement is used up: the new count is the baseline from now on.
+      expect(existsSync(join(g.s.env.AIWS_STATE, "backup-guard-ack"))).toBe(false);
+      expect(readFileSync(join(g.s.env.AIWS_STATE, "backup-guard"), "utf8")).toBe("/ 9f1c 3000\n");
+    });
+
+    it("records the first backup's filesystems without judging them, and ignores small ones", () => {
+      const g = guarded();
+      g.set("aa", 900);
+      expect(g.run().code).toBe(0);
+      g.set("aa", 2);
+      expect(g.run().code).toBe(0);
+    });
+  });
+
   it("refuses to back up a data mountpoint that is not mounted", () => {
     const s = sandbox({ requiredMounts: "/nonexistent-aiws-mount" });
     const r = s.run("backup-run");

@@ -75,7 +75,7 @@ describe("the layout migration", () => {
       'umount "$m"',
       `restore '${SNAP}' --target / --include '/data' --verify`,
       "cut -z -c67- /var/lib/aiws/migration-manifest.sha256z | xargs -0 -r sha256sum -z --",
-      "rm -f /var/lib/aiws/migration-in-progress",
+      "rm -f /var/lib/aiws/migration-in-progress /var/lib/aiws/backup-guard",
       "systemctl start \"$unit\"",
     ];
     const at = order.map((o) => host.scripts.findIndex((s) => s.includes(o)));

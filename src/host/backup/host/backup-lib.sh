@@ -12,6 +12,11 @@ AIWS_STATUS=$AIWS_STATE/backup-status.json
 AIWS_STATUS_DIR=$AIWS_STATE/backup-status.d
 AIWS_CANARY=$AIWS_STATE/backup-canary
 AIWS_RUN_LOCK=${AIWS_RUN_LOCK:-/run/lock/aiws-backup.lock}
+# The data filesystems as the last backup saw them: "MOUNTPOINT UUID FILES" lines.
+AIWS_GUARD=$AIWS_STATE/backup-guard
+# Present: the owner accepts that they changed (a new drive, a big cleanup); the next backup
+# records them as they are now.
+AIWS_GUARD_ACK=$AIWS_STATE/backup-guard-ack
 
 aiws_now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 
@@ -92,3 +97,16 @@ aiws_count_snapshots() {
   aiws_status_set snapshots "$(printf '%s\n' "$ids" | sed '/^$/d' | wc -l)"
   printf '%s\n' "$ids" | sed '/^$/d' | tail -n1
 }
+
+# "UUID FILES" of the filesystem mounted at $1. FILES is the inodes in use, which the
+# superblock gives in an instant (counting with find would walk terabytes every night).
+aiws_fs_identity() {
+  if [ -n "${AIWS_FS_IDENTITY:-}" ]; then
+    "$AIWS_FS_IDENTITY" "$1"
+    return
+  fi
+  local uuid
+  uuid=$(findmnt -n -o UUID --mountpoint "$1" 2>/dev/null | head -n 1)
+  printf '%s %s\n' "${uuid:-none}" "$(stat -f -c '%c %d' "$1" | awk '{ print $1 - $2 }')"
+}
+
