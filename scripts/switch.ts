@@ -1,6 +1,6 @@
 /**
  * `npm run switch -- --to profiles/NEW.yaml (--stack NAME | --host H --profile CURRENT.yaml)
- *   [--confirm-wipe SERIAL,...] [--migrate [--discard-unbacked-up]]`
+ *   [--confirm-wipe SERIAL,...] [--migrate [--discard PATH,...]]`
  * Shows side by side what changes, refuses a target that fails its budgets, and refuses a
  * destructive storage change unless the drives at risk are confirmed by serial and the host's
  * last backup succeeded and was checked recently. For a layout change it prints the whole
@@ -27,7 +27,7 @@ import type { Profile } from "../src/profile/schema/profile.js";
 
 const SWITCH: CommandSpec = {
   name: "switch",
-  usage: "--to profiles/NEW.yaml (--stack NAME | --host HOST --profile profiles/CURRENT.yaml [--user U] [--port N] [--identity KEY] [--host-key KEYLINE]) [--confirm-wipe SERIAL,...] [--migrate [--discard-unbacked-up]] [--json]",
+  usage: "--to profiles/NEW.yaml (--stack NAME | --host HOST --profile profiles/CURRENT.yaml [--user U] [--port N] [--identity KEY] [--host-key KEYLINE]) [--confirm-wipe SERIAL,...] [--migrate [--discard PATH,...]] [--json]",
   description: [
     "Moves a workstation to another profile after a hardware upgrade. Shows side by side what",
     "changes (hardware, every budget, the steps added, changed and removed), refuses a target",
@@ -41,7 +41,7 @@ const SWITCH: CommandSpec = {
     profile: { type: "string", value: "profiles/CURRENT.yaml", help: "the profile the host has now (default: the stack's aiws:profile; required with --host)" },
     "confirm-wipe": { type: "string", value: "SERIAL,...", help: "the serials of exactly the drives the switch may wipe, comma-separated (the refusal lists them)" },
     migrate: { type: "boolean", help: "for a storage layout change, run the migration: back up, verify, rebuild (pulumi up), restore, verify; needs --stack" },
-    "discard-unbacked-up": { type: "boolean", help: "with --migrate: accept losing data under the mountpoints that backups leave out (the migration lists it)" },
+    discard: { type: "string", help: "with --migrate: backup.exclude entries (comma-separated, e.g. /data/models) whose files you give up: they are in no snapshot, so the rebuild destroys them (the migration lists them)" },
     ...JSON_OPTION,
   },
   exitCodes: { 0: "switched, or nothing to do", 1: "refused (budgets, unconfirmed drives, no fresh backup) or the migration stopped", 2: "invalid profile, host unreachable, or the command line is wrong" },
@@ -99,7 +99,7 @@ async function main({ opts, flags }: ParsedArgs): Promise<number> {
     const r = await $({ nothrow: true, quiet: true })`pulumi config set aiws:profile ${opts.to} --stack ${target.stack}`;
     if (r.exitCode !== 0) throw new InputError(`could not set the stack's profile: ${r.stderr.trim() || "the Pulumi CLI is not installed"}\n  run: pulumi config set aiws:profile ${opts.to}${s}`);
     say(`\nThe stack ${target.stack} now uses ${opts.to}.`);
-    if (diff.layoutChange && flags.has("migrate")) return migrate(target, a.profile, b.profile, flags.has("discard-unbacked-up"), say, json);
+    if (diff.layoutChange && flags.has("migrate")) return migrate(target, a.profile, b.profile, (opts.discard ?? "").split(",").filter(Boolean), say, json);
   } else {
     say(`\nSet the stack's profile with: pulumi config set aiws:profile ${opts.to}`);
   }
@@ -108,14 +108,14 @@ async function main({ opts, flags }: ParsedArgs): Promise<number> {
 }
 
 /** Runs the whole migration, rebuilding through `pulumi up` on the stack. */
-async function migrate(target: Target, from: Profile, to: Profile, discardUnbackedUp: boolean, say: (l: string) => void, json: boolean): Promise<number> {
+async function migrate(target: Target, from: Profile, to: Profile, discard: string[], say: (l: string) => void, json: boolean): Promise<number> {
   const session = new SshSession(target.ssh);
   try {
     const result = await runMigration({
       host: session,
       from,
       to,
-      discardUnbackedUp,
+      discard,
       log: say,
       converge: async () => {
         // pulumi's own output goes where people read (stderr under --json).

@@ -5,6 +5,7 @@ import { shellQuote } from "../host/render.js";
 import type { RunResult } from "../ssh/ssh.js";
 import { dataMountpoints } from "./migration.js";
 import { STOPPED_UNITS, quiesceScript, resumeScript, unitsToStop, unmountScript, unquiesceScript } from "./quiesce.js";
+import { classifyUnbacked, unbackedRefusal } from "./unbacked.js";
 
 /** What the migration needs of the host: a root shell (an SshSession, or the lab's). */
 export interface RootShell {
@@ -17,8 +18,11 @@ export interface MigrationArgs {
   readonly to: Profile;
   /** Converges the host to `to` (`pulumi up`, or the e2e engine). Throws when it fails. */
   readonly converge: () => Promise<void>;
-  /** Files on the old layout that no snapshot holds (excluded, `.nobackup`) are lost by a rebuild: only go on when the user said so. */
-  readonly discardUnbackedUp?: boolean;
+  /**
+   * backup.exclude entries whose files the owner gives up (`--discard /data/models`): a rebuild
+   * destroys what no snapshot holds. Files in no snapshot for any other reason always stop it.
+   */
+  readonly discard?: readonly string[];
   readonly log?: (line: string) => void;
   readonly now?: () => Date;
 }
@@ -89,6 +93,10 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
 
   try {
     if (mounts.length === 0) throw new Stop("the current profile mounts no data: there is nothing to migrate");
+    const excludes = a.from.backup?.exclude ?? [];
+    for (const d of a.discard ?? []) {
+      if (!excludes.includes(d)) throw new Stop(`--discard ${d}: not a backup.exclude entry of the current profile (${excludes.join(", ") || "it has none"}); only data left out of backups on purpose may be given up`);
+    }
     const dropped = mounts.filter((m) => !newMounts.some((n) => isUnder(m, n)));
     await phase("preflight", async () => {
       if (dropped.length === 0) return `every old mountpoint lies under a new one (${newMounts.join(", ")})`;
@@ -132,12 +140,10 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       if (kept.length === 0 && lost.length > 0) {
         throw new Stop(`the latest snapshot holds none of the ${lost.length} file(s) on the old layout (e.g. ${lost[0]!.path}): check backup.paths and the excludes before migrating`);
       }
-      if (lost.length > 0 && !a.discardUnbackedUp) {
-        const sample = lost.slice(0, 5).map((m) => m.path).join(", ");
-        throw new Stop(`${lost.length} file(s) on the old layout are in no snapshot (excluded from backups, or under a .nobackup marker), e.g. ${sample}: move them off the data volume, or accept losing them with --discard-unbacked-up`);
-      }
+      const refusal = unbackedRefusal(classifyUnbacked(lost.map((m) => m.path), a.from.backup?.exclude ?? []), a.discard ?? []);
+      if (refusal) throw new Stop(refusal);
       files = kept.length;
-      return `repository checked; ${kept.length} file(s) hashed into ${MANIFEST}${lost.length ? `; ${lost.length} not backed up, discarded as agreed` : ""}`;
+      return `repository checked; ${kept.length} file(s) hashed into ${MANIFEST}${lost.length ? `; ${lost.length} left out of backups under ${(a.discard ?? []).join(", ")}, given up as agreed` : ""}`;
     });
     await phase("rebuild", async () => {
       await root(`printf '%s\\n' ${shellQuote(`id ${id} ${a.from.storage?.layout ?? "none"} -> ${a.to.storage?.layout ?? "none"}, snapshot ${snapshot.slice(0, 8)}`)} > ${IN_PROGRESS}`, "pausing the backups");

@@ -160,7 +160,7 @@ describe("lab-independent (four independent data drives, root), then the switch 
         to: loadProfile(migrationTarget()).profile,
         // /data/models is left out of backups by design (weights are downloaded again): the
         // Ollama service's pulled model there is in no snapshot, and the owner accepts that.
-        discardUnbackedUp: true,
+        discard: ["/data/models"],
         log: (l) => console.log(`[e2e] ${l}`),
         converge,
       });

@@ -120,7 +120,7 @@ describe("the layout migration", () => {
   it("stops before the rebuild, no drive touched, when another namespace still mounts the old filesystem", async () => {
     const holder = "the old layout's filesystem (device 259:1) is unmounted here but still mounted in the namespace of process 77 (ollama, aiws-ollama-local.service): stop them";
     const host = healthyHost((s) => (s.includes("aiws_ns_holders \"$d\"") ? { code: 1, stderr: holder } : undefined));
-    const r = await runMigration({ host, from, to, discardUnbackedUp: true, converge: async () => expect.unreachable(), now: () => NOW });
+    const r = await runMigration({ host, from, to, converge: async () => expect.unreachable(), now: () => NOW });
     expect(r.ok).toBe(false);
     expect(r.error).toContain(holder);
     expect(r.error).toContain("no drive was touched: the old layout is mounted and writable again");
@@ -129,18 +129,43 @@ describe("the layout migration", () => {
     expect(back).toContain('mount "$m"');
   });
 
-  it("stops, changing nothing, when files on the old layout are in no snapshot", async () => {
-    const host = healthyHost((s) => (s.includes("sha256sum -z -- | tee") ? { stdout: zsum([["a", "/data/a.bin"], ["c", "/data/models/w.gguf"]]) } : undefined));
-    const r = await runMigration({ host, from, to, converge: async () => expect.unreachable(), now: () => NOW });
-    expect(r.error).toContain("1 file(s) on the old layout are in no snapshot");
-    expect(r.error).toContain("/data/models/w.gguf");
-    expect(r.error).toContain("--discard-unbacked-up");
-    expect(host.scripts.some((s) => s.includes("umount"))).toBe(false);
+  describe("files on the old layout that no snapshot holds", () => {
+    const withUnbacked = (...extra: string[]) =>
+      healthyHost((s) => (s.includes("sha256sum -z -- | tee") ? { stdout: zsum([["a", "/data/a.bin"], ...extra.map((f) => ["c", f] as const)]) } : undefined));
+
+    it("stops, changing nothing, naming the exclude entry that left them out and the flag that gives them up", async () => {
+      const host = withUnbacked("/data/models/w.gguf", "/data/models/x.gguf");
+      const r = await runMigration({ host, from, to, converge: async () => expect.unreachable(), now: () => NOW });
+      expect(r.error).toContain("2 file(s) under /data/models, which backup.exclude leaves out on purpose, e.g. /data/models/w.gguf, /data/models/x.gguf: the rebuild destroys them; accept that with --discard /data/models");
+      expect(r.error).toContain("the old layout is mounted and writable again");
+      expect(host.scripts.some((s) => s.includes("umount"))).toBe(false);
+    });
+
+    it("goes on when the owner gave up exactly those entries", async () => {
+      const host = withUnbacked("/data/models/w.gguf");
+      const r = await runMigration({ host, from, to, discard: ["/data/models"], converge: async () => undefined, now: () => NOW });
+      expect(r.ok, r.error).toBe(true);
+      expect(r.phases.find((p) => p.name === "verify")!.detail).toContain("1 left out of backups under /data/models, given up as agreed");
+    });
+
+    it("always stops for files in no snapshot that no exclude entry explains (a .nobackup marker), whatever was given up", async () => {
+      const host = withUnbacked("/data/models/w.gguf", "/data/projects/scratch/run.log");
+      const r = await runMigration({ host, from, to, discard: ["/data/models"], converge: async () => expect.unreachable(), now: () => NOW });
+      expect(r.error).toContain("1 file(s) are in no snapshot although no backup.exclude entry leaves them out (a .nobackup marker, a cache directory, or unreadable to the backup), e.g. /data/projects/scratch/run.log");
+      expect(r.error).not.toContain("--discard /data/models");
+    });
+
+    it("refuses a --discard that is not one of the profile's backup.exclude entries", async () => {
+      const host = healthyHost();
+      const r = await runMigration({ host, from, to, discard: ["/data/projects"], converge: async () => expect.unreachable(), now: () => NOW });
+      expect(r.error).toContain("--discard /data/projects: not a backup.exclude entry of the current profile (/data/models, /data/datasets/raw)");
+      expect(host.scripts).toEqual([]);
+    });
   });
 
   it("stops when the snapshot holds none of the files, even when losing some was agreed", async () => {
     const host = healthyHost((s) => (s.includes("ls --json --recursive") ? { stdout: '{"struct_type":"snapshot"}\n' } : undefined));
-    const r = await runMigration({ host, from, to, discardUnbackedUp: true, converge: async () => expect.unreachable(), now: () => NOW });
+    const r = await runMigration({ host, from, to, discard: ["/data/models"], converge: async () => expect.unreachable(), now: () => NOW });
     expect(r.error).toContain("the latest snapshot holds none of the 4 file(s) on the old layout");
     expect(host.scripts.some((s) => s.includes("umount"))).toBe(false);
   });
