@@ -1,7 +1,7 @@
 import { lacks } from "../../helpers/systemTools.js";
 import { describe, expect, it } from "vitest";
-import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadProfile } from "../../../src/profile/load.js";
@@ -158,6 +158,28 @@ describe.skipIf(!hasRestic)("the backup on a host, with restic", () => {
     const snaps = JSON.parse(restic(["snapshots", "--json"])) as { short_id: string }[];
     expect(snaps).toHaveLength(2);
     expect(restic(["ls", snaps[0]!.short_id])).toContain(join(s.root, "data/projects/paper/draft.tex"));
+  });
+
+  it("clears the lock a killed backup left in the repository (restic 0.14 refuses forget and check until then)", async () => {
+    const s = sandbox();
+    const repo = join(s.root, "repo");
+    const resticEnv = { ...process.env, RESTIC_PASSWORD_FILE: join(s.root, "etc/aiws/restic/password") };
+    writeFileSync(join(s.root, "data/projects/big.bin"), Buffer.alloc(64 << 20, 7));
+    // A backup killed mid-run: its lock stays in the repository, its process is gone.
+    const killed = spawn("restic", ["backup", "-q", "-r", repo, join(s.root, "data")], { env: resticEnv, stdio: "ignore" });
+    for (let i = 0; i < 100 && readdirSync(join(repo, "locks")).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    killed.kill("SIGKILL");
+    await new Promise((r) => killed.once("exit", r));
+    expect(readdirSync(join(repo, "locks"))).toHaveLength(1);
+    const stuck = spawnSync("restic", ["check", "-r", repo], { env: resticEnv, encoding: "utf8" });
+    expect(stuck.status).not.toBe(0);
+    expect(stuck.stderr).toContain("repository is already locked");
+
+    const r = s.run("backup-run");
+    expect(r.code, r.out).toBe(0);
+    expect(s.run("backup-check").code).toBe(0);
+    expect(readdirSync(join(repo, "locks"))).toEqual([]);
+    expect(s.status().lastFailure).toBeNull();
   });
 
   it("refuses, loudly and in the status, while a storage migration is in progress", () => {

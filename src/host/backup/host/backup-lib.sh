@@ -110,3 +110,12 @@ aiws_fs_identity() {
   printf '%s %s\n' "${uuid:-none}" "$(stat -f -c '%c %d' "$1" | awk '{ print $1 - $2 }')"
 }
 
+# A restic run killed mid-way (a power cut, the OOM killer, a reboot) leaves its lock in the
+# repository, and restic 0.14 then refuses forget --prune and check every night after. restic
+# unlock removes only stale locks: those of a process on this host that is gone, or older
+# than 30 minutes; the lock of a run still going stays. Not fatal: an unreachable NAS is
+# reported by the run that follows, with its own words.
+aiws_clear_stale_locks() {
+  "$AIWS_RESTIC" unlock </dev/null >&2 || echo "restic unlock failed: stale locks, if any, stay" >&2
+}
+
