@@ -6,6 +6,7 @@ import type { RunResult } from "../ssh/ssh.js";
 import { dataMountpoints } from "./migration.js";
 import { STOPPED_UNITS, quiesceScript, resumeScript, unitsToStop, unmountScript, unquiesceScript } from "./quiesce.js";
 import { classifyUnbacked, unbackedRefusal } from "./unbacked.js";
+import { capacityRefusal, driveSizesScript, newFilesystems, parseDriveSizes } from "./capacity.js";
 
 /** What the migration needs of the host: a root shell (an SshSession, or the lab's). */
 export interface RootShell {
@@ -136,6 +137,10 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
         await root(`mkdir -p ${STATE_DIR}\nfind ${mounts.map(shellQuote).join(" ")} -xdev -type f ! -path '*/lost+found/*' -print0 | sort -z | xargs -0 -r sha256sum -z -- | tee ${MANIFEST}`, "hashing the data"),
       );
       kept = manifest.filter((m) => inSnapshot.has(m.path));
+      const targets = newFilesystems(a.to);
+      const sizes = parseDriveSizes(await root(driveSizesScript(targets.flatMap((t) => t.drives)), "reading the new layout's drive sizes"));
+      const tooSmall = capacityRefusal(new Map(kept.map((m) => [m.path, inSnapshot.get(m.path) ?? 0])), targets, sizes);
+      if (tooSmall) throw new Stop(tooSmall);
       const lost = manifest.filter((m) => !inSnapshot.has(m.path));
       if (kept.length === 0 && lost.length > 0) {
         throw new Stop(`the latest snapshot holds none of the ${lost.length} file(s) on the old layout (e.g. ${lost[0]!.path}): check backup.paths and the excludes before migrating`);
@@ -195,7 +200,7 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       const back = await a.host.runScript(`set -euo pipefail\nrm -f ${IN_PROGRESS}\n${unquiesceScript(mounts)}`, { timeoutMs: 600_000 }).catch((err: Error) => ({ code: -1, stdout: "", stderr: err.message }));
       state =
         back.code === 0
-          ? `no drive was touched: the old layout is mounted and writable again, ${back.stdout.trim()}`
+          ? `no drive was touched: the old layout is mounted and writable again${back.stdout.trim() ? `; ${back.stdout.trim()}` : ""}`
           : `no drive was touched, but putting the old layout back failed (${lastLines(back.stderr || back.stdout)}): mount ${mounts.join(", ")} and start the units in ${STOPPED_UNITS} by hand`;
     }
     return { ok: false, phases, files, mismatches, error: `${e.message} (${state})` };
@@ -208,17 +213,17 @@ async function readStatus(root: (s: string, what: string) => Promise<string>) {
   return parsed.status;
 }
 
-/** Every file path the snapshot holds under the mountpoints (restic ls --json: one node per line). */
-async function snapshotFiles(root: (s: string, what: string) => Promise<string>, mounts: readonly string[], snapshot: string): Promise<Set<string>> {
+/** Every file the snapshot holds under the mountpoints, with its size (restic ls --json: one node per line). */
+async function snapshotFiles(root: (s: string, what: string) => Promise<string>, mounts: readonly string[], snapshot: string): Promise<Map<string, number>> {
   // --recursive: without it, restic ls lists only the named directories' own entries.
   const out = await root(`${RESTIC_WRAPPER} ls --json --recursive ${shellQuote(snapshot)} ${mounts.map(shellQuote).join(" ")}`, "listing the snapshot");
-  const paths = new Set<string>();
+  const files = new Map<string, number>();
   for (const l of out.split("\n")) {
     if (!l.startsWith("{")) continue;
-    const node = JSON.parse(l) as { type?: string; path?: string; struct_type?: string };
-    if (node.type === "file" && node.path) paths.add(node.path);
+    const node = JSON.parse(l) as { type?: string; path?: string; size?: number };
+    if (node.type === "file" && node.path) files.set(node.path, node.size ?? 0);
   }
-  return paths;
+  return files;
 }
 
 /** `sha256sum -z` output: `HASH  NAME` records ended by NUL, the name unescaped (any byte but NUL). */

@@ -42,13 +42,17 @@ const ODD = ["/data/a.bin", "/data/b c.txt", "/data/back\\slash", "/data/new\nli
 const zsum = (files: readonly (readonly [string, string])[]) => files.map(([h, f]) => `${hash(h)}  ${f}\0`).join("");
 const FILES = [["a", ODD[0]!], ["b", ODD[1]!], ["c", ODD[2]!], ["d", ODD[3]!]] as const;
 
+/** What the drive-size script prints, every drive of the new layout `bytes` large. */
+const driveSizes = (script: string, bytes: number) => [...script.matchAll(/printf '%s\\t%s\\n' '([^']+)'/g)].map((m) => `${m[1]}\t${bytes}\n`).join("");
+
 function healthyHost(extra: (s: string) => Partial<RunResult> | undefined = () => undefined) {
   return fakeHost((s) => {
     const e = extra(s);
     if (e) return e;
     if (s.includes("aiws-backup-status")) return { stdout: status() };
+    if (s.includes("lsblk -b -dn -o SIZE")) return { stdout: driveSizes(s, 4e12) };
     if (s.includes("snapshots --json --tag aiws-migration-")) return { stdout: JSON.stringify([{ id: SNAP, short_id: SNAP.slice(0, 8), tags: ["aiws", "aiws-migration"] }]) };
-    if (s.includes(`ls --json --recursive '${SNAP}'`)) return { stdout: ['{"struct_type":"snapshot"}', '{"type":"dir","path":"/data"}', ...ODD.map((p) => JSON.stringify({ type: "file", path: p }))].join("\n") };
+    if (s.includes(`ls --json --recursive '${SNAP}'`)) return { stdout: ['{"struct_type":"snapshot"}', '{"type":"dir","path":"/data"}', ...ODD.map((p) => JSON.stringify({ type: "file", path: p, size: 3e11 }))].join("\n") };
     if (s.includes("sha256sum -z -- | tee")) return { stdout: zsum(FILES) };
     if (s.includes("cut -z -c67-")) return { stdout: zsum(FILES) };
     return undefined;
@@ -233,6 +237,23 @@ describe("the layout migration", () => {
       const restore = host.scripts.find((s) => s.includes(" restore "))!;
       expect(restore).toContain("--include '/data'");
       expect(restore).not.toContain("/scratch");
+    });
+  });
+
+  describe("the new layout's size", () => {
+    it("stops before the wipe, changing nothing, when the new layout cannot hold what is to be restored", async () => {
+      // Four files of 300 GB onto four drives of 250 GB: 1.2 TB into about 0.95 TB.
+      const host = healthyHost((s) => (s.includes("lsblk -b -dn -o SIZE") ? { stdout: driveSizes(s, 2.5e11) } : undefined));
+      const r = await runMigration({ host, from, to, converge: async () => expect.unreachable(), now: () => NOW });
+      expect(r.error).toContain("the new layout is too small: /data would hold about 950.00 GB (4 drive(s), 1.00 TB raw) but 1.20 TB is to be restored onto it");
+      expect(r.error).toContain("the old layout is mounted and writable again");
+      expect(host.scripts.some((s) => s.includes("umount"))).toBe(false);
+    });
+
+    it("stops when a drive of the new layout cannot be read", async () => {
+      const host = healthyHost((s) => (s.includes("lsblk -b -dn -o SIZE") ? { stdout: "" } : undefined));
+      const r = await runMigration({ host, from, to, converge: async () => expect.unreachable(), now: () => NOW });
+      expect(r.error).toMatch(/cannot read the size of \/dev\/disk\/by-id\/\S+.*\(lsblk\): is every drive of the new layout present\?/);
     });
   });
 });
