@@ -22,12 +22,12 @@ import { diffProfiles } from "../src/switch/diff.js";
 import { gateSwitch, type BackupState } from "../src/switch/gate.js";
 import { formatSwitch } from "../src/switch/format.js";
 import { migrationPlan } from "../src/switch/migration.js";
-import { runMigration } from "../src/switch/migrate.js";
+import { readJournal, runMigration } from "../src/switch/migrate.js";
 import type { Profile } from "../src/profile/schema/profile.js";
 
 const SWITCH: CommandSpec = {
   name: "switch",
-  usage: "--to profiles/NEW.yaml (--stack NAME | --host HOST --profile profiles/CURRENT.yaml [--user U] [--port N] [--identity KEY] [--host-key KEYLINE]) [--confirm-wipe SERIAL,...] [--migrate [--discard PATH,...]] [--json]",
+  usage: "--to profiles/NEW.yaml (--stack NAME | --host HOST --profile profiles/CURRENT.yaml [--user U] [--port N] [--identity KEY] [--host-key KEYLINE]) [--confirm-wipe SERIAL,...] [--migrate [--discard PATH,...]] [--json]\n       --stack NAME --migrate --resume [--json]",
   description: [
     "Moves a workstation to another profile after a hardware upgrade. Shows side by side what",
     "changes (hardware, every budget, the steps added, changed and removed), refuses a target",
@@ -41,6 +41,7 @@ const SWITCH: CommandSpec = {
     profile: { type: "string", value: "profiles/CURRENT.yaml", help: "the profile the host has now (default: the stack's aiws:profile; required with --host)" },
     "confirm-wipe": { type: "string", value: "SERIAL,...", help: "the serials of exactly the drives the switch may wipe, comma-separated (the refusal lists them)" },
     migrate: { type: "boolean", help: "for a storage layout change, run the migration: back up, verify, rebuild (pulumi up), restore, verify; needs --stack" },
+    resume: { type: "boolean", help: "with --migrate and --stack: go on with the migration the host's journal records (after a cut connection or a stop after the rebuild), from where it stopped; --to is not needed" },
     discard: { type: "string", help: "with --migrate: backup.exclude entries (comma-separated, e.g. /data/models) whose files you give up: they are in no snapshot, so the rebuild destroys them (the migration lists them)" },
     ...JSON_OPTION,
   },
@@ -51,10 +52,11 @@ const SWITCH: CommandSpec = {
 type Checked = CheckReport & { profile: Profile };
 
 async function main({ opts, flags }: ParsedArgs): Promise<number> {
-  if (!opts.to) throw new UsageError("--to profiles/NEW.yaml is required");
   const json = flags.has("json");
   // With --json stdout carries the one JSON object; what people read goes to stderr.
   const say = json ? (l: string) => console.error(l) : (l: string) => console.log(l);
+  if (flags.has("resume")) return resume(opts, flags, say, json);
+  if (!opts.to) throw new UsageError("--to profiles/NEW.yaml is required");
   if (flags.has("migrate") && !opts.stack) throw new UsageError("--migrate rebuilds through pulumi up, so it needs --stack NAME");
   const target = await resolveTarget(opts);
   const from = checkProfileFile(target.profile);
@@ -96,10 +98,13 @@ async function main({ opts, flags }: ParsedArgs): Promise<number> {
   if (!gate.allowed) return 1;
   const s = target.stack ? ` --stack ${target.stack}` : "";
   if (target.stack) {
-    const r = await $({ nothrow: true, quiet: true })`pulumi config set aiws:profile ${opts.to} --stack ${target.stack}`;
-    if (r.exitCode !== 0) throw new InputError(`could not set the stack's profile: ${r.stderr.trim() || "the Pulumi CLI is not installed"}\n  run: pulumi config set aiws:profile ${opts.to}${s}`);
+    // A migration sets the stack's profile itself, once it rewrites the drives: a migration that
+    // stops before leaves the stack as it was.
+    if (diff.layoutChange && flags.has("migrate")) {
+      return migrate(target, { from: a.profile, to: b.profile, files: { from: target.profile, to: opts.to } }, discardOf(opts), say, json, false);
+    }
+    await setStackProfile(target.stack, opts.to);
     say(`\nThe stack ${target.stack} now uses ${opts.to}.`);
-    if (diff.layoutChange && flags.has("migrate")) return migrate(target, a.profile, b.profile, (opts.discard ?? "").split(",").filter(Boolean), say, json);
   } else {
     say(`\nSet the stack's profile with: pulumi config set aiws:profile ${opts.to}`);
   }
@@ -107,17 +112,47 @@ async function main({ opts, flags }: ParsedArgs): Promise<number> {
   return 0;
 }
 
-/** Runs the whole migration, rebuilding through `pulumi up` on the stack. */
-async function migrate(target: Target, from: Profile, to: Profile, discard: string[], say: (l: string) => void, json: boolean): Promise<number> {
+const discardOf = (opts: ParsedArgs["opts"]) => (opts.discard ?? "").split(",").filter(Boolean);
+
+async function setStackProfile(stack: string, file: string): Promise<void> {
+  const r = await $({ nothrow: true, quiet: true })`pulumi config set aiws:profile ${file} --stack ${stack}`;
+  if (r.exitCode !== 0) throw new InputError(`could not set the stack's profile: ${r.stderr.trim() || "the Pulumi CLI is not installed"}\n  run: pulumi config set aiws:profile ${file} --stack ${stack}`);
+}
+
+/** `--resume`: the profiles come from the host's journal, the rest as the migration left it. */
+async function resume(opts: ParsedArgs["opts"], flags: ParsedArgs["flags"], say: (l: string) => void, json: boolean): Promise<number> {
+  if (!opts.stack || !flags.has("migrate")) throw new UsageError("--resume goes on with a migration, so it needs --migrate and --stack NAME");
+  const target = await resolveTarget(opts);
+  const session = new SshSession(target.ssh);
+  let journal: Awaited<ReturnType<typeof readJournal>>;
+  try {
+    journal = await readJournal(session);
+  } finally {
+    await session.close();
+  }
+  if ("error" in journal) throw new InputError(journal.error);
+  if (!journal.files) throw new InputError(`the journal on the host (migration ${journal.id}) names no profile files: run switch --migrate --resume from the checkout that started it, with --to`);
+  const [from, to] = [checkProfileFile(journal.files.from), checkProfileFile(journal.files.to)];
+  for (const r of [from, to]) if (r.status === "invalid") throw new InputError(`${r.file}: the profile the migration started with no longer loads:\n${formatReport(r)}`);
+  say(`Resuming the migration ${journal.id}: ${journal.files.from} -> ${journal.files.to}, after "${journal.stage}".`);
+  return migrate(target, { from: (from as Checked).profile, to: (to as Checked).profile, files: journal.files }, discardOf(opts), say, json, true);
+}
+
+/** Runs the migration, rebuilding through `pulumi up` on the stack. */
+async function migrate(target: Target, p: { from: Profile; to: Profile; files: { from: string; to: string } }, discard: string[], say: (l: string) => void, json: boolean, resuming: boolean): Promise<number> {
   const session = new SshSession(target.ssh);
   try {
     const result = await runMigration({
       host: session,
-      from,
-      to,
+      from: p.from,
+      to: p.to,
+      files: p.files,
+      resume: resuming,
       discard,
       log: say,
       converge: async () => {
+        await setStackProfile(target.stack!, p.files.to);
+        say(`The stack ${target.stack} now uses ${p.files.to}.`);
         // pulumi's own output goes where people read (stderr under --json).
         const r = await $({ nothrow: true, stdio: json ? ["inherit", process.stderr, "inherit"] : "inherit" })`pulumi up --yes --skip-preview --stack ${target.stack!}`;
         if (r.exitCode !== 0) throw new Error(`pulumi up failed (exit ${r.exitCode})`);

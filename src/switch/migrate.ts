@@ -26,6 +26,13 @@ export interface MigrationArgs {
   readonly discard?: readonly string[];
   readonly log?: (line: string) => void;
   readonly now?: () => Date;
+  /**
+   * Continue the migration the host's journal records (a cut connection, a stop after the
+   * rebuild), from the phase after the last one that ended, with the same verified snapshot.
+   */
+  readonly resume?: boolean;
+  /** The profile files, kept in the journal so that `switch --resume` finds them again. */
+  readonly files?: { readonly from: string; readonly to: string };
 }
 
 export interface PhaseResult {
@@ -49,6 +56,22 @@ export interface MigrationResult {
 const MANIFEST = `${STATE_DIR}/migration-manifest.sha256z`;
 /** While it exists, aiws-backup refuses to run (src/host/backup/host/backup-run): the data volumes are not to be trusted. */
 const IN_PROGRESS = `${STATE_DIR}/migration-in-progress`;
+/**
+ * The migration's journal on the host: its id, the verified snapshot and the last stage it
+ * passed, so that `--resume` goes on from there after any stop, whoever ran it.
+ */
+export const JOURNAL = `${STATE_DIR}/migration-journal.json`;
+type Stage = "verified" | "rebuilding" | "rebuilt" | "restored" | "compared";
+interface Journal {
+  readonly version: 1;
+  readonly id: string;
+  /** What the old and new layouts mount: a resume must name the same migration. */
+  readonly from: string;
+  readonly to: string;
+  readonly snapshot: string;
+  readonly stage: Stage;
+  readonly files?: { readonly from: string; readonly to: string };
+}
 /** What backup-run compares each data filesystem with (src/host/backup/host/backup-lib.sh). */
 const BACKUP_GUARD = `${STATE_DIR}/backup-guard`;
 
@@ -76,7 +99,11 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
   let mismatches: string[] = [];
   let snapshot = "";
   let kept: { hash: string; path: string }[] = [];
-  const id = (a.now ?? (() => new Date()))().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  let id = (a.now ?? (() => new Date()))().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const fromSig = `${a.from.storage?.layout ?? "none"} ${mounts.join(",")}`;
+  const toSig = `${a.to.storage?.layout ?? "none"} ${newMounts.join(",")}`;
+  /** Resuming: the stage the journal says was passed. */
+  let passed: Stage | undefined;
 
   const phase = async (name: string, body: () => Promise<string>) => {
     const t0 = Date.now();
@@ -92,14 +119,39 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
     return r.stdout;
   };
 
+  const journal = async (stage: Stage) => {
+    const j: Journal = { version: 1, id, from: fromSig, to: toSig, snapshot, stage, ...(a.files ? { files: a.files } : {}) };
+    await root(`printf '%s\\n' ${shellQuote(JSON.stringify(j))} >${JOURNAL}.tmp && mv -f ${JOURNAL}.tmp ${JOURNAL}`, "writing the migration's journal");
+  };
+  /** Whether a phase still has to run: always, unless resuming past it. */
+  const todo = (ends: Stage) => {
+    const order: Stage[] = ["verified", "rebuilding", "rebuilt", "restored", "compared"];
+    return !passed || order.indexOf(passed) < order.indexOf(ends);
+  };
+
   try {
     if (mounts.length === 0) throw new Stop("the current profile mounts no data: there is nothing to migrate");
+    if (a.resume) {
+      const j = await readJournal(a.host);
+      if ("error" in j) throw new Stop(j.error);
+      if (j.from !== fromSig || j.to !== toSig) {
+        throw new Stop(`the journal on the host is of another migration (${j.from} -> ${j.to}, id ${j.id}), not of ${fromSig} -> ${toSig}: resume it with the profiles it was started with`);
+      }
+      ({ id, snapshot } = j);
+      passed = j.stage;
+      quiesced = true;
+      changed = passed !== "verified";
+      log(`migration: resuming ${id} after "${passed}", from the verified snapshot ${snapshot.slice(0, 8)}`);
+      const inSnapshot = await snapshotFiles(root, mounts, snapshot);
+      kept = parseManifest(await root(`cat ${MANIFEST}`, "reading the manifest")).filter((m) => inSnapshot.has(m.path));
+      files = kept.length;
+    }
     const excludes = a.from.backup?.exclude ?? [];
     for (const d of a.discard ?? []) {
       if (!excludes.includes(d)) throw new Stop(`--discard ${d}: not a backup.exclude entry of the current profile (${excludes.join(", ") || "it has none"}); only data left out of backups on purpose may be given up`);
     }
     const dropped = mounts.filter((m) => !newMounts.some((n) => isUnder(m, n)));
-    await phase("preflight", async () => {
+    if (!passed) await phase("preflight", async () => {
       if (dropped.length === 0) return `every old mountpoint lies under a new one (${newMounts.join(", ")})`;
       // Restored under --target /, a dropped mountpoint's data would land on the OS drive, and
       // no backup of the new profile would cover it: only an empty one may be dropped.
@@ -113,12 +165,12 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       }
       return `dropped, and empty: ${dropped.join(", ")}`;
     });
-    await phase("quiesce", async () => {
+    if (!passed) await phase("quiesce", async () => {
       quiesced = true;
       return (await root(quiesceScript(unitsToStop(a.from), mounts), "quiescing the old layout")).trim();
     });
     const started = now();
-    await phase("backup", async () => {
+    if (!passed) await phase("backup", async () => {
       await root("systemctl start aiws-backup.service", "the backup (aiws-backup.service)");
       const status = await readStatus(root);
       if (!status.lastBackup || Date.parse(status.lastBackup.time) < started.getTime() - 1000) throw new Stop("the backup unit finished but recorded no new backup");
@@ -128,7 +180,7 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       snapshot = parseSnapshotId(await root(`${RESTIC_WRAPPER} snapshots --json --tag aiws-migration-${id}`, "finding the tagged snapshot"));
       return `snapshot ${snapshot.slice(0, 8)}, tagged aiws-migration-${id}`;
     });
-    await phase("verify", async () => {
+    if (!passed) await phase("verify", async () => {
       await root("systemctl start aiws-backup-check.service", "the repository check (aiws-backup-check.service)");
       const fresh = isBackupFresh(await readStatus(root), 1, now());
       if (!fresh.fresh) throw new Stop(`the backup is not verified: ${fresh.reasons.join("; ")}`);
@@ -148,30 +200,34 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       const refusal = unbackedRefusal(classifyUnbacked(lost.map((m) => m.path), a.from.backup?.exclude ?? []), a.discard ?? []);
       if (refusal) throw new Stop(refusal);
       files = kept.length;
+      await journal("verified");
       return `repository checked; ${kept.length} file(s) hashed into ${MANIFEST}${lost.length ? `; ${lost.length} left out of backups under ${(a.discard ?? []).join(", ")}, given up as agreed` : ""}`;
     });
-    await phase("rebuild", async () => {
+    if (todo("rebuilt")) await phase("rebuild", async () => {
       await root(`printf '%s\\n' ${shellQuote(`id ${id} ${a.from.storage?.layout ?? "none"} -> ${a.to.storage?.layout ?? "none"}, snapshot ${snapshot.slice(0, 8)}`)} > ${IN_PROGRESS}`, "pausing the backups");
       await root(unmountScript(mounts), "unmounting the old layout");
       // From here on the drives are rewritten: the way back is the restore.
       changed = true;
+      await journal("rebuilding");
       try {
         await a.converge();
       } catch (e) {
         throw new Stop(`converging the new layout failed: ${(e as Error).message}`);
       }
       await root(newMounts.map((m) => `mountpoint -q ${shellQuote(m)} || { echo "${m} is not mounted after the rebuild" >&2; exit 1; }`).join("\n"), "checking the new layout");
+      await journal("rebuilt");
       return `${a.from.storage?.layout} -> ${a.to.storage?.layout}, mounted at ${newMounts.join(", ")}`;
     });
-    await phase("restore", async () => {
+    if (todo("restored")) await phase("restore", async () => {
       const includes = mounts
         .filter((m) => !dropped.includes(m))
         .map((m) => `--include ${shellQuote(m)}`)
         .join(" ");
       await root(`${RESTIC_WRAPPER} restore ${shellQuote(snapshot)} --target / ${includes} --verify`, "restic restore");
+      await journal("restored");
       return `restored ${mounts.join(", ")} from the verified snapshot ${snapshot.slice(0, 8)}`;
     });
-    await phase("verify-again", async () => {
+    if (todo("compared")) await phase("verify-again", async () => {
       // Every file hashed again; xargs exits 123 when sha256sum could not read some (missing).
       // Anything else (ssh's 255, a missing manifest) means the comparison never ran.
       const r = await a.host.runScript(`set -o pipefail\ncut -z -c67- ${MANIFEST} | xargs -0 -r sha256sum -z --\n`, { timeoutMs: PHASE_TIMEOUT_MS });
@@ -184,26 +240,46 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       // The data is verified on the new filesystems: the backup's guard (backup-run) takes them
       // as they are now, instead of refusing them as "another filesystem".
       await root(`rm -f ${IN_PROGRESS} ${BACKUP_GUARD}`, "resuming the backups");
+      await journal("compared");
       return `${files} file(s) byte-identical; backups resumed`;
     });
-    await phase("resume", async () => (await root(resumeScript(), "starting the stopped units again")).trim());
+    await phase("resume", async () => {
+      const started = (await root(resumeScript(), "starting the stopped units again")).trim();
+      await root(`rm -f ${JOURNAL}`, "closing the migration's journal");
+      return started;
+    });
     return { ok: true, phases, files, mismatches };
   } catch (e) {
     if (!(e instanceof Stop)) throw e;
     let state: string;
     if (changed) {
-      state = `the host was changed: the data is in the verified snapshot ${snapshot.slice(0, 8)} (tag aiws-migration-${id}), the manifest stays in ${MANIFEST}, and backups stay paused (${IN_PROGRESS}) and the services stopped until the data is back`;
+      state = `the host was changed: the data is in the verified snapshot ${snapshot.slice(0, 8)} (tag aiws-migration-${id}), the manifest stays in ${MANIFEST}, backups stay paused (${IN_PROGRESS}) and the services stopped until the data is back. Fix the cause, then go on where it stopped with --resume`;
     } else if (!quiesced) {
       state = "nothing on the host was changed";
     } else {
       // Nothing destroyed: back to where it was, the old filesystems writable and the units running.
-      const back = await a.host.runScript(`set -euo pipefail\nrm -f ${IN_PROGRESS}\n${unquiesceScript(mounts)}`, { timeoutMs: 600_000 }).catch((err: Error) => ({ code: -1, stdout: "", stderr: err.message }));
+      const back = await a.host.runScript(`set -euo pipefail\nrm -f ${IN_PROGRESS} ${JOURNAL}\n${unquiesceScript(mounts)}`, { timeoutMs: 600_000 }).catch((err: Error) => ({ code: -1, stdout: "", stderr: err.message }));
       state =
         back.code === 0
           ? `no drive was touched: the old layout is mounted and writable again${back.stdout.trim() ? `; ${back.stdout.trim()}` : ""}`
           : `no drive was touched, but putting the old layout back failed (${lastLines(back.stderr || back.stdout)}): mount ${mounts.join(", ")} and start the units in ${STOPPED_UNITS} by hand`;
     }
     return { ok: false, phases, files, mismatches, error: `${e.message} (${state})` };
+  }
+}
+
+/** The journal of the migration in progress on the host, or why there is none to resume. */
+export async function readJournal(host: RootShell): Promise<Journal | { error: string }> {
+  const r = await host.runScript(`cat ${JOURNAL} 2>/dev/null || true\n`, { timeoutMs: 120_000 });
+  if (r.code !== 0) return { error: `reading the migration's journal failed (exit ${r.code}): ${lastLines(r.stderr || r.stdout)}` };
+  const text = r.stdout.trim();
+  if (!text) return { error: `there is no migration to resume on this host (${JOURNAL} is absent): a migration that stopped before the rebuild put the old layout back; run the switch with --migrate again` };
+  try {
+    const j = JSON.parse(text) as Journal;
+    if (j.version !== 1 || typeof j.snapshot !== "string" || typeof j.stage !== "string") throw new Error("fields");
+    return j;
+  } catch {
+    return { error: `${JOURNAL} is not a migration journal (${lastLines(text)}): resume by hand, or remove it` };
   }
 }
 

@@ -66,11 +66,12 @@ aiws_ns_holders() {
 export function quiesceScript(units: readonly string[], mounts: readonly string[]): string {
   return `${WHO_USES}
 mkdir -p ${STATE_DIR}
-: >${STOPPED_UNITS}
+# Kept from a run that stopped half way: the units it stopped are still to be started again.
+touch ${STOPPED_UNITS}
 for unit in ${list(units)}; do
   if systemctl is-active --quiet "$unit"; then
     systemctl stop "$unit"
-    echo "$unit" >>${STOPPED_UNITS}
+    grep -qxF -- "$unit" ${STOPPED_UNITS} || echo "$unit" >>${STOPPED_UNITS}
   fi
 done
 for m in ${list(mounts)}; do

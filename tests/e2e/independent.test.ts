@@ -13,7 +13,7 @@ import { labDown, nasSsh, nvmeById } from "../../src/lab/lab.js";
 import { net, paths, repoRoot } from "../../src/lab/config.js";
 import { loadProfile } from "../../src/profile/load.js";
 import { SshSession } from "../../src/ssh/ssh.js";
-import { runMigration } from "../../src/switch/migrate.js";
+import { runMigration, type RootShell } from "../../src/switch/migrate.js";
 import { LAB_PROFILES, LAB_SERIALS, labSecrets, labTarget, prepareLab } from "../../lab/workstation.js";
 import { assertInference, cli, converge, derivedProfile, drift, driftedIds, failure, out, phase, printTimings, sh, until } from "./helpers.js";
 
@@ -153,9 +153,10 @@ describe("lab-independent (four independent data drives, root), then the switch 
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(r.stdout).toContain("Allowed: drives confirmed and a fresh, verified backup exists.");
     });
-    const migrate = async (session: SshSession, converge: () => Promise<void>) =>
+    const migrate = async (session: RootShell, converge: () => Promise<void>, resume = false) =>
       runMigration({
         host: session,
+        resume,
         from: loadProfile(PROFILE).profile,
         to: loadProfile(migrationTarget()).profile,
         // /data/models is left out of backups by design (weights are downloaded again): the
@@ -182,10 +183,21 @@ describe("lab-independent (four independent data drives, root), then the switch 
     });
     const kept = "/data/projects/e2e/weights.bin /data/projects/e2e/README /data/projects/from-projects/notes.bin";
     const before = await out(`sha256sum ${kept}`);
-    const result = await phase("migration independent -> raid0", async () => {
+    const stopped = await phase("migration independent -> raid0, the connection cut right after the rebuild", async () => {
       const session = new SshSession(labTarget(PROFILE).ssh);
+      // The connection drops as the restore is about to start: ssh's 255, nothing run.
+      let cut = false;
+      const cutting: RootShell = {
+        runScript: async (script, opts) => {
+          if (!cut && script.includes(" restore ")) {
+            cut = true;
+            return { code: 255, stdout: "", stderr: "Connection to 10.200.0.2 closed by remote host." };
+          }
+          return session.runScript(script, opts);
+        },
+      };
       try {
-        return await migrate(session, async () => {
+        return await migrate(cutting, async () => {
           const s = await converge("migration rebuild", { profile: migrationTarget() });
           if (!s.ok) throw new Error(failure(s));
           // The nightly backup firing between the rebuild and the restore: it must refuse, and
@@ -203,7 +215,21 @@ describe("lab-independent (four independent data drives, root), then the switch 
         await session.close();
       }
     });
+    console.log(`[e2e] migration stopped: ${stopped.error}`);
+    expect(stopped.ok).toBe(false);
+    expect(stopped.error).toContain("go on where it stopped with --resume");
+    expect(JSON.parse(await out("cat /var/lib/aiws/migration-journal.json"))).toMatchObject({ stage: "rebuilt" });
+    const result = await phase("migration resumed from the host's journal (--resume)", async () => {
+      const session = new SshSession(labTarget(PROFILE).ssh);
+      try {
+        return await migrate(session, async () => expect.unreachable("the rebuild is done: a resume after it converges nothing"), true);
+      } finally {
+        await session.close();
+      }
+    });
     console.log(`[e2e] migration: ${JSON.stringify({ ok: result.ok, files: result.files, mismatches: result.mismatches, error: result.error, phases: result.phases })}`);
+    expect(result.phases.map((p) => p.name)).toEqual(["restore", "verify-again", "resume"]);
+    expect(await out("test -e /var/lib/aiws/migration-journal.json || echo gone")).toBe("gone");
     expect(result.ok, result.error).toBe(true);
     expect(result.mismatches).toEqual([]);
     expect(result.files).toBeGreaterThan(0);

@@ -256,4 +256,87 @@ describe("the layout migration", () => {
       expect(r.error).toMatch(/cannot read the size of \/dev\/disk\/by-id\/\S+.*\(lsblk\): is every drive of the new layout present\?/);
     });
   });
+
+  describe("the journal, and --resume after a stop", () => {
+    /** A healthy host that keeps the journal the migration writes, and fails the scripts `cut` matches once (ssh's 255). */
+    function journaledHost(cut?: (s: string) => boolean) {
+      let journal = "";
+      let cutDone = false;
+      const host = healthyHost((s) => {
+        if (cut && !cutDone && cut(s)) {
+          cutDone = true;
+          return { code: 255, stdout: "", stderr: "" };
+        }
+        const w = /printf '%s\\n' '(\{[^']*\})' >\/var\/lib\/aiws\/migration-journal\.json\.tmp/.exec(s);
+        if (w) journal = w[1]!;
+        if (/rm -f \/var\/lib\/aiws\/migration-journal\.json$|rm -f \S+ \/var\/lib\/aiws\/migration-journal\.json/m.test(s)) journal = "";
+        if (s.includes("cat /var/lib/aiws/migration-journal.json")) return { stdout: journal };
+        if (s.includes("cat /var/lib/aiws/migration-manifest.sha256z")) return { stdout: zsum(FILES) };
+        return undefined;
+      });
+      return { host, journal: () => journal };
+    }
+
+    it("a cut right after the rebuild: the journal says so, and --resume restores the same snapshot and verifies, without rebuilding again", async () => {
+      const h = journaledHost((s) => s.includes(" restore "));
+      let converged = 0;
+      const first = await runMigration({ host: h.host, from, to, converge: async () => void converged++, now: () => NOW });
+      expect(first.ok).toBe(false);
+      expect(first.error).toContain("restic restore failed (exit 255)");
+      expect(first.error).toContain("go on where it stopped with --resume");
+      expect(JSON.parse(h.journal())).toEqual({ version: 1, id: "20261127T100000Z", from: "independent /data", to: "raid0 /data", snapshot: SNAP, stage: "rebuilt" });
+
+      const lines: string[] = [];
+      const later = new Date(NOW.getTime() + 3_600_000);
+      const r = await runMigration({ host: h.host, from, to, resume: true, converge: async () => void converged++, now: () => later, log: (l) => lines.push(l) });
+      expect(r).toMatchObject({ ok: true, files: 4, mismatches: [] });
+      expect(r.phases.map((p) => p.name)).toEqual(["restore", "verify-again", "resume"]);
+      expect(converged).toBe(1);
+      expect(lines[0]).toBe(`migration: resuming 20261127T100000Z after "rebuilt", from the verified snapshot ${SNAP.slice(0, 8)}`);
+      expect(h.host.scripts.filter((s) => s.includes(" restore ")).every((s) => s.includes(`restore '${SNAP}'`))).toBe(true);
+      expect(h.journal()).toBe("");
+    });
+
+    const CUTS: [string, (s: string) => boolean][] = [
+      ["the quiesce", (s) => s.includes("remount,ro") && !s.includes("remount,rw")],
+      ["the backup", (s) => s.includes("systemctl start aiws-backup.service")],
+      ["the check", (s) => s.includes("aiws-backup-check.service")],
+      ["the hashing", (s) => s.includes("sha256sum -z -- | tee")],
+      ["the unmount", (s) => s.includes('umount "$m"')],
+      ["the new layout's check", (s) => s.includes("is not mounted after the rebuild")],
+      ["the restore", (s) => s.includes(" restore ")],
+      ["the final comparison", (s) => s.includes("cut -z -c67-")],
+      ["the resume of the units", (s) => s.includes("started again")],
+    ];
+    for (const [where, cut] of CUTS) {
+      it(`a cut during ${where}: --resume (or, with no journal, a new run) ends byte-identical, from the one snapshot`, async () => {
+        const h = journaledHost(cut);
+        const first = await runMigration({ host: h.host, from, to, converge: async () => undefined, now: () => NOW });
+        expect(first.ok).toBe(false);
+        const again = await runMigration({ host: h.host, from, to, resume: h.journal() !== "", converge: async () => undefined, now: () => NOW });
+        expect(again).toMatchObject({ ok: true, files: 4, mismatches: [] });
+        expect(h.journal()).toBe("");
+      });
+    }
+
+    it("a failed rebuild can be resumed: it converges again, then restores", async () => {
+      const h = journaledHost();
+      let tries = 0;
+      const first = await runMigration({ host: h.host, from, to, converge: async () => { tries++; throw new Error("pulumi up failed (exit 255)"); }, now: () => NOW });
+      expect(first.ok).toBe(false);
+      expect(JSON.parse(h.journal()).stage).toBe("rebuilding");
+      const r = await runMigration({ host: h.host, from, to, resume: true, converge: async () => void tries++, now: () => NOW });
+      expect(r.ok, r.error).toBe(true);
+      expect(r.phases.map((p) => p.name)).toEqual(["rebuild", "restore", "verify-again", "resume"]);
+      expect(tries).toBe(2);
+    });
+
+    it("--resume with no journal, or with another migration's, stops and says why", async () => {
+      const none = await runMigration({ host: healthyHost(), from, to, resume: true, converge: async () => expect.unreachable(), now: () => NOW });
+      expect(none.error).toContain("there is no migration to resume on this host (/var/lib/aiws/migration-journal.json is absent)");
+      const other = healthyHost((s) => (s.includes("cat /var/lib/aiws/migration-journal.json") ? { stdout: JSON.stringify({ version: 1, id: "x", from: "raid0 /data", to: "independent /a,/b", snapshot: SNAP, stage: "rebuilt" }) } : undefined));
+      const r = await runMigration({ host: other, from, to, resume: true, converge: async () => expect.unreachable(), now: () => NOW });
+      expect(r.error).toContain("the journal on the host is of another migration (raid0 /data -> independent /a,/b, id x), not of independent /data -> raid0 /data");
+    });
+  });
 });
