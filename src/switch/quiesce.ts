@@ -15,6 +15,8 @@ import type { Profile } from "../profile/schema/profile.js";
  * after a stop that changed nothing, starts exactly those again.
  */
 export const STOPPED_UNITS = `${STATE_DIR}/migration-stopped-units`;
+/** UUIDs of filesystems aiws made that may be destroyed once (read by src/host/storage/safeMode.sh). */
+export const REFORMAT_CONFIRMED = `${STATE_DIR}/reformat-confirmed`;
 
 /** The units that use the data: the old profile's inference services, and the backup timers. */
 export function unitsToStop(from: Profile): string[] {
@@ -93,9 +95,11 @@ echo "stopped: $(paste -sd' ' ${STOPPED_UNITS}); read-only: ${mounts.join(" ")}"
 export function unmountScript(mounts: readonly string[]): string {
   return `${WHO_USES}
 devices=()
+uuids=()
 for m in ${list(deepestFirst(mounts))}; do
   mountpoint -q "$m" || continue
   devices+=("$(mountpoint -d "$m")")
+  uuids+=("$(findmnt -n -o UUID --mountpoint "$m" || true)")
   if ! err=$(umount "$m" 2>&1); then
     echo "cannot unmount $m ($err), in use by $(aiws_writers "$m"). Stop them, then run the switch again" >&2
     exit 1
@@ -107,6 +111,11 @@ for d in "\${devices[@]}"; do
     echo "the old layout's filesystem (device $d) is unmounted here but still mounted in the namespace of $holders: stop them (a sandboxed service or a container), then run the switch again" >&2
     exit 1
   fi
+done
+# The storage steps never destroy a filesystem aiws made without a confirmation of its UUID
+# (src/host/storage/safeMode.sh): the verified backup of these is that confirmation.
+for u in "\${uuids[@]}"; do
+  [[ -z $u ]] || echo "$u" >>${REFORMAT_CONFIRMED}
 done
 `;
 }

@@ -30,3 +30,4 @@ if [ -n "$problem" ]; then
   echo "mkfs finished, but: $problem"
   exit 1
 fi
+aiws_record_made_filesystem "$DEVICE" "${AIWS_SERIALS[@]}"

@@ -2,7 +2,7 @@
 # The data filesystem on a drive or on the array. aiws labels what it makes (aiws-...), and
 # only a filesystem of the profile's type with that label counts as done: anything else on
 # the device goes through safe mode.
-# vars: DEVICE FSTYPE LABEL MKFS_ARGS TARGET_KIND SERIALS WIPE
+# vars: DEVICE FSTYPE LABEL MKFS_ARGS TARGET_KIND SERIALS WIPE REFORMAT
 
 mapfile -t AIWS_SERIALS < <(printf '%s\n' "$SERIALS" | sed '/^$/d')
 

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # The RAID 0 array: what the kernel says about it, and the mdadm.conf line that names it.
-# vars: MD_DEVICE MD_NAME CHUNK_KIB MEMBERS MEMBER_SERIALS MDADM_CONF WIPE
+# vars: MD_DEVICE MD_NAME CHUNK_KIB MEMBERS MEMBER_SERIALS MDADM_CONF WIPE REFORMAT
 
 mapfile -t AIWS_MEMBERS < <(printf '%s\n' "$MEMBERS" | sed '/^$/d')
 mapfile -t AIWS_MEMBER_SERIALS < <(printf '%s\n' "$MEMBER_SERIALS" | sed '/^$/d')

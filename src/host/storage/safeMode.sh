@@ -8,6 +8,14 @@
 #   aiws_safe_mode_report || exit 1     # prints the refusals; AIWS_WIPE_PATHS lists what may be wiped
 #
 # The wipe list comes from $WIPE (serials, one a line).
+#
+# A filesystem aiws made itself is recorded ($AIWS_FS_RECORD): by the time a profile asks for
+# the drive again (another filesystem type, a RAID 0 over it) it may hold the owner's data,
+# and a serial left in storage.wipe must not destroy it a second time. It is destroyed only
+# when its UUID is confirmed once: in $REFORMAT (the profile's storage.reformat) or in
+# $AIWS_REFORMAT_CONFIRMED (written by a migration that verified its backup of it).
+AIWS_FS_RECORD=${AIWS_FS_RECORD:-/var/lib/aiws/filesystems-made}
+AIWS_REFORMAT_CONFIRMED=${AIWS_REFORMAT_CONFIRMED:-/var/lib/aiws/reformat-confirmed}
 
 AIWS_LSBLK_COLUMNS=NAME,PATH,TYPE,FSTYPE,PTTYPE,MOUNTPOINTS,SERIAL
 AIWS_NOTHING_CHANGED="safe mode: nothing was changed"
@@ -176,6 +184,14 @@ aiws_safe_mode_target() {
     return 0
   fi
   [ "${#AIWS_ITEMS[@]}" -gt 0 ] || return 0
+  local uuid made
+  uuid=$(blkid -p -o value -s UUID "$path" 2>/dev/null || true)
+  if [ -n "$uuid" ] && made=$(awk -v u="$uuid" '$1 == u { print $3; exit }' "$AIWS_FS_RECORD" 2>/dev/null) && [ -n "$made" ] &&
+    ! printf '%s\n' "${REFORMAT:-}" | grep -qxF -- "$uuid" && ! grep -qxF -- "$uuid" "$AIWS_REFORMAT_CONFIRMED" 2>/dev/null; then
+    AIWS_REFUSALS+=("$head: it holds the filesystem aiws made on $made (UUID $uuid), which may hold your data by now; storage.wipe alone does not destroy it again")
+    AIWS_REFUSALS+=("  to destroy it once, set in the profile: storage.reformat: [\"$uuid\"] (npm run switch -- --migrate confirms it by itself, after a verified backup)")
+    return 0
+  fi
   for s in "${serials[@]}"; do aiws_in_list "$s" "${wipe[@]}" || allowed=0; done
   if [ "$allowed" = 1 ] && [ "$AIWS_IN_USE" = 0 ]; then
     AIWS_WIPE_PATHS+=("$path")
@@ -212,3 +228,13 @@ aiws_safe_mode_report() {
   fi
   return 0
 }
+
+# Records the filesystem just made on $1 (its UUID, the device, when, the serials) as aiws's.
+aiws_record_made_filesystem() {
+  local uuid
+  uuid=$(blkid -p -o value -s UUID "$1" 2>/dev/null || true)
+  [ -n "$uuid" ] || return 0
+  mkdir -p "$(dirname "$AIWS_FS_RECORD")"
+  printf '%s %s %s %s\n' "$uuid" "$1" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "${*:2}" >>"$AIWS_FS_RECORD"
+}
+

@@ -21,7 +21,7 @@ function lib(...more: string[]): string[] {
 
 const lines = (xs: readonly string[]) => xs.join("\n");
 
-export function raid0ArrayStep(array: RaidArray, wipe: readonly string[], after: readonly string[]): Step {
+export function raid0ArrayStep(array: RaidArray, wipe: readonly string[], after: readonly string[], reformat: readonly string[] = []): Step {
   const libs = lib("raid0.sh");
   return {
     id: "storage-raid0-array",
@@ -39,6 +39,7 @@ export function raid0ArrayStep(array: RaidArray, wipe: readonly string[], after:
       MEMBER_SERIALS: lines(array.members.map((d) => d.serial)),
       MDADM_CONF,
       WIPE: lines(wipe),
+      REFORMAT: lines(reformat),
     },
     secrets: [],
     // An array found running under another name (md127) is named in mdadm.conf; it takes that name at the next boot.
@@ -47,7 +48,7 @@ export function raid0ArrayStep(array: RaidArray, wipe: readonly string[], after:
   };
 }
 
-export function filesystemStep(fs: DataFilesystem, wipe: readonly string[], after: readonly string[]): Step {
+export function filesystemStep(fs: DataFilesystem, wipe: readonly string[], after: readonly string[], reformat: readonly string[] = []): Step {
   const libs = lib("filesystem.sh");
   return {
     id: `storage-filesystem-${fs.slug}`,
@@ -65,6 +66,7 @@ export function filesystemStep(fs: DataFilesystem, wipe: readonly string[], afte
       TARGET_KIND: fs.kind,
       SERIALS: lines(fs.serials),
       WIPE: lines(wipe),
+      REFORMAT: lines(reformat),
     },
     secrets: [],
     reboot: "never",
@@ -118,16 +120,16 @@ export function fstrimStep(after: readonly string[]): Step {
 export function storageSteps(profile: Profile): Step[] {
   const layout = storageLayout(profile);
   if (!layout || layout.filesystems.length === 0) return [];
-  const wipe = layout.config.wipe;
+  const { wipe, reformat } = layout.config;
   const steps: Step[] = [
     packagesStep({ id: "storage-packages", title: `storage tools: ${layout.packages.join(", ")}`, concern: CONCERN, packages: layout.packages }),
   ];
   let before = ["storage-packages"];
   if (layout.array) {
-    steps.push(raid0ArrayStep(layout.array, wipe, before));
+    steps.push(raid0ArrayStep(layout.array, wipe, before, reformat));
     before = ["storage-raid0-array"];
   }
-  const fsSteps = layout.filesystems.map((f) => filesystemStep(f, wipe, before));
+  const fsSteps = layout.filesystems.map((f) => filesystemStep(f, wipe, before, reformat));
   steps.push(...fsSteps);
   steps.push(mountedStep(layout, fsSteps.map((s) => s.id)));
   steps.push(fstrimStep([STORAGE_MOUNTED]));

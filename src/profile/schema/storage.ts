@@ -50,6 +50,12 @@ export const storageSchema = z
      * use, so a later change cannot wipe it again.
      */
     wipe: z.array(nonEmptyText()).default([]),
+    /**
+     * UUIDs of filesystems aiws made itself that may be destroyed once more (the refusal names
+     * them): a serial in `wipe` alone never destroys a filesystem aiws made, which may hold data
+     * by now. A UUID is never reused, so each entry confirms exactly one reformat.
+     */
+    reformat: z.array(z.string().regex(/^[0-9A-Fa-f][0-9A-Fa-f-]{7,35}$/, "a filesystem UUID, as the refusal or blkid prints it")).default([]),
   })
   .strict();
 

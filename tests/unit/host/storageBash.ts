@@ -47,7 +47,15 @@ export function runBash(text: string, opts: { stubs?: Record<string, string>; en
   const r = spawnSync("bash", [file], {
     encoding: "utf8",
     cwd: opts.cwd ?? dir,
-    env: { ...process.env, AIWS_REBOOT_FILE: join(dir, "reboot-required"), ...opts.env, PATH: `${bin}:${process.env.PATH ?? ""}` },
+    // The record of filesystems aiws made lives in the scratch directory, never in this machine's /var/lib/aiws.
+    env: {
+      ...process.env,
+      AIWS_REBOOT_FILE: join(dir, "reboot-required"),
+      AIWS_FS_RECORD: join(dir, "filesystems-made"),
+      AIWS_REFORMAT_CONFIRMED: join(dir, "reformat-confirmed"),
+      ...opts.env,
+      PATH: `${bin}:${process.env.PATH ?? ""}`,
+    },
     input: "",
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, reboot: existsSync(join(dir, "reboot-required")) };

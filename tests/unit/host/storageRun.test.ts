@@ -31,6 +31,11 @@ interface FakeHost {
   run: (step: Step, phase: "check" | "apply" | "remove") => { code: number; stdout: string; stderr: string };
 }
 
+/** Each fake host's stand-ins and environment, for tests that add one of their own. */
+const hostParts = new Map<string, { stubs: Record<string, string>; env: Record<string, string> }>();
+const fakeStubs = (h: FakeHost) => hostParts.get(h.root)!.stubs;
+const fakeEnv = (h: FakeHost) => hostParts.get(h.root)!.env;
+
 /** A host with four NVMe drives by id, in the states given (fixture names), and no array yet. */
 function fakeHost(states: string[], opts: { confText?: string } = {}): FakeHost {
   const root = mkdtempSync(join(tmpdir(), "aiws-md-"));
@@ -87,6 +92,7 @@ case $1 in
 esac`,
   };
   const env = { FAKE: root, FIXTURES, AIWS_SYS: join(root, "sys"), AIWS_PROC: join(root, "proc"), AIWS_BOOT: join(root, "boot") };
+  hostParts.set(root, { stubs, env });
   return {
     root,
     members,
@@ -172,6 +178,28 @@ describe("storage-raid0-array against a fake md kernel", () => {
     expect(apply).toMatchObject({ code: 0, stderr: "" });
     expect(apply.stdout).toContain(`wiping ${h.members[0]}: its serial is in storage.wipe`);
     expect(h.log().slice(0, 3)).toEqual([`wipefs --all --quiet ${h.members[0]}`, `wipefs --all --quiet ${h.members[1]}`, expect.stringMatching(/^mdadm --create \/dev\/md0 /)]);
+  });
+
+  it("never destroys a filesystem aiws made (recorded by UUID), even with the serial in storage.wipe, until its UUID is confirmed once", () => {
+    const h = fakeHost(["md-member", "xfs", "empty", "empty"]);
+    const record = join(h.root, "filesystems-made");
+    const fsUuid = "0b7e0f6a-3c1d-4f7e-9a55-6d2c1e0f9b21";
+    writeFileSync(record, `${fsUuid} /dev/disk/by-id/nvme-CT2000T700SSD3_2402E8A20002 2026-03-01T09:00:00Z 2402E8A20002\n`);
+    // blkid answers for the member that holds the XFS aiws made.
+    const blkid = `[ "\${*: -1}" = "${h.members[1]}" ] && echo ${fsUuid}`;
+    const run = (step: Step, extra: Record<string, string> = {}) =>
+      runBash(phaseFile(step, "apply"), { stubs: { ...fakeStubs(h), blkid }, env: { ...fakeEnv(h), AIWS_FS_RECORD: record, ...extra } });
+    const wipe = ["2402E8A20001", "2402E8A20002"];
+    const refused = run(arrayStep(h, wipe));
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain(`refusing to use ${h.members[1]} (serial 2402E8A20002): it holds the filesystem aiws made on 2026-03-01T09:00:00Z (UUID ${fsUuid}), which may hold your data by now; storage.wipe alone does not destroy it again`);
+    expect(refused.stdout).toContain(`  to destroy it once, set in the profile: storage.reformat: ["${fsUuid}"]`);
+    expect(h.log()).toEqual([]);
+    // Confirmed by the migration on the host, or in the profile: created.
+    const confirmed = join(h.root, "reformat-confirmed");
+    writeFileSync(confirmed, `${fsUuid}\n`);
+    expect(run(arrayStep(h, wipe), { AIWS_REFORMAT_CONFIRMED: confirmed })).toMatchObject({ code: 0 });
+    expect(h.log().some((l) => l.startsWith("mdadm --create"))).toBe(true);
   });
 
   it("names an array found running as md127 in mdadm.conf and asks for a reboot, without re-creating it", () => {
@@ -293,6 +321,26 @@ describe.skipIf(!canUseLoopDevices() || lacks("mkfs.ext4"))("storage filesystem 
     expect(wiped.code).toBe(0);
     expect(wiped.stdout).toContain(`wiping ${dev}: storage.wipe names it`);
     expect(blkid(dev, "LABEL")).toBe("aiws-data");
+    expect(blkid(dev, "UUID")).not.toBe(uuid);
+  });
+
+  it("records the filesystem it made; a later profile that wants another filesystem there is refused until the UUID is confirmed", () => {
+    const dev = loopDevice(dir, 64);
+    const record = join(dir, `made-${dev.replace(/\//g, "_")}`);
+    const env = { AIWS_FS_RECORD: record };
+    const apply = (step: Step) => runBash(phaseFile(step, "apply"), { stubs: asDisk, env });
+    expect(apply(fsStep(dev, { wipe: ["LOOPSERIAL1"] })).code).toBe(0);
+    const uuid = blkid(dev, "UUID");
+    expect(readFileSync(record, "utf8")).toMatch(new RegExp(`^${uuid} ${dev} \\d{4}-\\d\\d-\\d\\dT[\\d:]+Z LOOPSERIAL1\\n$`));
+    // The owner's files by now; then a profile change relabels it, the serial still in storage.wipe.
+    const relabel = (reformat: string[] = []) => filesystemStep({ slug: "data", device: dev, kind: "drive", serials: ["LOOPSERIAL1"], fstype: "ext4", label: "aiws-scratch", mkfsArgs: [], mountpoint: "/scratch" }, ["LOOPSERIAL1"], ["storage-packages"], reformat);
+    const refused = apply(relabel());
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain(`it holds the filesystem aiws made on `);
+    expect(refused.stdout).toContain(`storage.reformat: ["${uuid}"]`);
+    expect(blkid(dev, "UUID")).toBe(uuid);
+    expect(apply(relabel([uuid])).code).toBe(0);
+    expect(blkid(dev, "LABEL")).toBe("aiws-scratch");
     expect(blkid(dev, "UUID")).not.toBe(uuid);
   });
 

@@ -34,6 +34,7 @@ describe("storage steps for base.yaml (independent: the T700 at /data)", () => {
       TARGET_KIND: "drive",
       SERIALS: "2401E8A10002",
       WIPE: "",
+      REFORMAT: "",
     });
     expect(s.get("storage-packages")!.vars).toEqual({ PACKAGES: "e2fsprogs" });
   });
@@ -72,6 +73,7 @@ describe("storage steps for quad-gpu.yaml (RAID 0 of four T700s at /data)", () =
       MEMBER_SERIALS: ["2402E8A20001", "2402E8A20002", "2402E8A20003", "2402E8A20004"].join("\n"),
       MDADM_CONF: "/etc/mdadm/mdadm.conf",
       WIPE: "",
+      REFORMAT: "",
     });
     expect(s.get("storage-packages")!.vars).toEqual({ PACKAGES: "mdadm xfsprogs" });
   });
