@@ -17,7 +17,8 @@ const sh = (file: string) => readFileSync(new URL(file, import.meta.url), "utf8"
 export const NVIDIA_LIB = `${AIWS_LIB}\n${sh("./lib.sh")}`;
 const DRIVER_LIB = sh("./driver-lib.sh");
 
-const REPO = { check: sh("./repo-check.sh"), apply: sh("./repo-apply.sh"), remove: sh("./repo-remove.sh") };
+const KEYRING_LIB = sh("./keyring.sh");
+const REPO = { check: `${KEYRING_LIB}\n${sh("./repo-check.sh")}`, apply: `${KEYRING_LIB}\n${sh("./repo-apply.sh")}`, remove: sh("./repo-remove.sh") };
 const NOUVEAU = { check: sh("./nouveau-check.sh"), apply: sh("./nouveau-apply.sh"), remove: sh("./nouveau-remove.sh") };
 const DRIVER = { check: sh("./driver-check.sh"), apply: sh("./driver-apply.sh"), remove: sh("./driver-remove.sh") };
 
@@ -77,6 +78,7 @@ function repoStep(profile: Profile): Step {
       KEYRING_PACKAGE: CUDA_KEYRING.package,
       KEYRING_FILE: CUDA_KEYRING.file,
       KEYRING_GPG: "/usr/share/keyrings/cuda-archive-keyring.gpg",
+      REPO_KEY_FINGERPRINTS: profile.nvidia.repoKeyFingerprints === "trust-on-first-use" ? "trust-on-first-use" : profile.nvidia.repoKeyFingerprints.map((f) => f.toUpperCase()).join("\n"),
       SOURCES_DIR: "/etc/apt/sources.list.d",
       APT_SOURCE_FILE: "/etc/apt/sources.list.d/aiws-nvidia-cuda.list",
     },

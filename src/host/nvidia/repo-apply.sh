@@ -11,6 +11,12 @@ if ! aiws_installed "$KEYRING_PACKAGE"; then
   else
     wget -q -O "$tmp/$KEYRING_FILE" "$url$KEYRING_FILE" || aiws_die "cannot download $url$KEYRING_FILE"
   fi
+  # The keyring in the package is what apt will trust for every driver and CUDA package: its
+  # keys are checked against the pinned fingerprints before dpkg installs it.
+  dpkg-deb --fsys-tarfile "$tmp/$KEYRING_FILE" | tar -xOf - --wildcards "*${KEYRING_GPG#/}" >"$tmp/keyring.gpg" ||
+    aiws_die "$url$KEYRING_FILE holds no ${KEYRING_GPG}: it is not NVIDIA's cuda-keyring package"
+  said=$(aiws_check_repo_keys "$tmp/keyring.gpg" "the cuda-keyring package from $url") || aiws_die "$said"
+  echo "$said"
   aiws_wait_for_dpkg_lock
   aiws_dpkg_repair
   DEBIAN_FRONTEND=noninteractive dpkg -i "$tmp/$KEYRING_FILE" </dev/null || aiws_die "dpkg -i $KEYRING_FILE failed: see its output above"

@@ -9,3 +9,8 @@ if ! grep -rqsF -- "$url" "$SOURCES_DIR"; then
   echo "no apt source in $SOURCES_DIR names $url"
   exit 1
 fi
+# A key slipped into the keyring after the install is trusted by apt as much as NVIDIA's.
+if [[ $REPO_KEY_FINGERPRINTS != trust-on-first-use ]] && ! said=$(aiws_check_repo_keys "$KEYRING_GPG" "the installed $KEYRING_GPG"); then
+  echo "$said"
+  exit 1
+fi

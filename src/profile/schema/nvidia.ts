@@ -6,6 +6,12 @@ import { z } from "zod";
  * (supported to mid-2028) and the first to carry CUDA 13.0; Blackwell needs 570 or later with
  * the open kernel modules, and CUDA 12.8 or later.
  */
+/**
+ * NVIDIA's CUDA repository signing key, 3bf863cc "cudatools <cudatools@nvidia.com>" (the key
+ * NVIDIA moved to in 2022: https://developer.nvidia.com/blog/updating-the-cuda-linux-gpg-repository-key/).
+ */
+export const NVIDIA_REPO_KEY_FINGERPRINT = "EB693B3035CD5710E231E123A4B469963BF863CC";
+
 export const nvidiaSchema = z
   .object({
     driverBranch: z.string().regex(/^\d{3}$/, "a driver branch is three digits, like 580").default("580"),
@@ -22,6 +28,16 @@ export const nvidiaSchema = z
       .string()
       .regex(/^(https?|file):\/\/[^\s'"\\]+$/, "an http(s) or file URL without spaces or quotes, like https://mirror.lan/cuda/{distro}/x86_64/")
       .optional(),
+    /**
+     * The OpenPGP keys apt may trust for the repository: every key in the cuda-keyring package
+     * must be one of these, or nvidia-repo refuses to install it (the package is the trust
+     * anchor for every driver and CUDA package after it). Default: NVIDIA's CUDA repository key
+     * (3bf863cc). `trust-on-first-use` accepts whatever the mirror serves, saying so: for a
+     * private mirror with a key of its own, such as the VM lab's.
+     */
+    repoKeyFingerprints: z
+      .union([z.array(z.string().regex(/^[0-9A-Fa-f]{40}$/, "a fingerprint is 40 hex digits, as gpg --show-keys prints it")).min(1), z.literal("trust-on-first-use")])
+      .default([NVIDIA_REPO_KEY_FINGERPRINT]),
   })
   .strict();
 

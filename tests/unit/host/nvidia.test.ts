@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { shellcheck } from "../../helpers/lint.js";
@@ -13,7 +14,8 @@ import {
   nvidiaRepoUrl,
 } from "../../../src/host/nvidia/packages.js";
 import { profileSchema, type Profile } from "../../../src/profile/schema/profile.js";
-import { SHIPPED, fake, fakeNvidiaSmi, runPhase, shipped, tempDir, withVars } from "./base-harness.js";
+import { SHIPPED, fake, fakeNvidiaSmi, runBash, runPhase, shipped, tempDir, withVars } from "./base-harness.js";
+import { lacks } from "../../helpers/systemTools.js";
 
 describe("driverPackages: the one place the package naming rules live", () => {
   it("Ubuntu 24.04 up to 580: the branch is in the names, no pinning package", () => {
@@ -277,5 +279,68 @@ describe("nvidia steps, run with bash against stand-ins", () => {
     expect(remove.status).toBe(0);
     expect(h.held()).toEqual([]);
     expect(existsSync(join(h.root, "preferences.d/aiws-nvidia-driver"))).toBe(false);
+  });
+
+  describe.skipIf(lacks("gpg", "dpkg-deb"))("the cuda-keyring package: its keys against the pinned fingerprints", () => {
+    /** A keyring of fresh keys (gpg), and a cuda-keyring .deb that installs it; with their fingerprints as gpg prints them. */
+    function keyringPackage(keys: number) {
+      const dir = tempDir("aiws-keyring-");
+      const env = { ...process.env, GNUPGHOME: join(dir, "gnupg") };
+      mkdirSync(env.GNUPGHOME, { mode: 0o700 });
+      for (let i = 0; i < keys; i++) execFileSync("gpg", ["--batch", "--quiet", "--passphrase", "", "--quick-generate-key", `k${i} <k${i}@lab.invalid>`, i % 2 ? "rsa2048" : "ed25519", "sign", "never"], { env, stdio: "ignore" });
+      const keyring = execFileSync("gpg", ["--batch", "--export"], { env });
+      const fprs = execFileSync("gpg", ["--batch", "--with-colons", "--list-keys"], { env, encoding: "utf8" }).split("\n").filter((l) => l.startsWith("fpr:")).map((l) => l.split(":")[9]!);
+      const tree = join(dir, "pkg");
+      mkdirSync(join(tree, "DEBIAN"), { recursive: true });
+      mkdirSync(join(tree, "usr/share/keyrings"), { recursive: true });
+      writeFileSync(join(tree, "DEBIAN/control"), "Package: cuda-keyring\nVersion: 1.1-1\nArchitecture: all\nMaintainer: t <t@t>\nDescription: t\n");
+      writeFileSync(join(tree, "usr/share/keyrings/cuda-archive-keyring.gpg"), keyring);
+      execFileSync("dpkg-deb", ["--build", tree, join(dir, "cuda-keyring_1.1-1_all.deb")], { stdio: "ignore" });
+      return { dir, fprs, deb: join(dir, "cuda-keyring_1.1-1_all.deb"), keyring: join(tree, "usr/share/keyrings/cuda-archive-keyring.gpg") };
+    }
+
+    it("reads the same fingerprints as gpg, ed25519 and RSA keys alike, without gpg", () => {
+      const k = keyringPackage(2);
+      const r = runBash(["-c", `. ${join(import.meta.dirname, "../../../src/host/nvidia/keyring.sh")}; aiws_keyring_fingerprints "$1"`, "x", k.keyring]);
+      expect(r.stdout.trim().split("\n")).toEqual(k.fprs);
+      const armored = join(k.dir, "armored.asc");
+      writeFileSync(armored, "-----BEGIN PGP PUBLIC KEY BLOCK-----\n");
+      expect(runBash(["-c", `. ${join(import.meta.dirname, "../../../src/host/nvidia/keyring.sh")}; aiws_keyring_fingerprints "$1"`, "x", armored]).status).not.toBe(0);
+    });
+
+    /** The repository step against a host where curl "downloads" the given package and dpkg -i records what it installs. */
+    function applyWith(deb: string, fingerprints: string) {
+      const h = fakeHost(DEBIAN);
+      fake(h.bin, "curl", `out=""; while (($#)); do [[ $1 == -o ]] && out=$2; shift; done; cp ${deb} "$out"`);
+      fake(h.bin, "dpkg", `case " $* " in *" -i "*) echo "dpkg $*" >>${h.root}/dpkg-calls; echo "cuda-keyring 1.1-1" >>${h.root}/dpkg ;; esac`);
+      const r = runPhase(withVars(h.at(repo), { REPO_KEY_FINGERPRINTS: fingerprints }), "apply", { bin: h.bin, env: h.env });
+      return { r, installed: existsSync(join(h.root, "dpkg-calls")) };
+    }
+
+    it("refuses a cuda-keyring whose key is not NVIDIA's, installing nothing; installs one whose keys are all pinned", () => {
+      const k = keyringPackage(1);
+      const refused = applyWith(k.deb, "EB693B3035CD5710E231E123A4B469963BF863CC");
+      expect(refused.r.status).toBe(1);
+      expect(refused.r.stderr).toContain(`the cuda-keyring package from https://developer.download.nvidia.com/compute/cuda/repos/debian12/x86_64/ holds the key(s) ${k.fprs[0]}, not the pinned EB693B3035CD5710E231E123A4B469963BF863CC (nvidia.repoKeyFingerprints): refusing to trust it`);
+      expect(refused.installed).toBe(false);
+      const ok = applyWith(k.deb, k.fprs[0]!);
+      expect(ok.r.status, ok.r.stderr).toBe(0);
+      expect(ok.installed).toBe(true);
+    });
+
+    it("refuses a keyring that carries an extra key beside the pinned one", () => {
+      const k = keyringPackage(2);
+      const r = applyWith(k.deb, k.fprs[0]!);
+      expect(r.r.status).toBe(1);
+      expect(r.r.stderr).toContain(`holds the key(s) ${k.fprs[1]}, not the pinned ${k.fprs[0]}`);
+      expect(r.installed).toBe(false);
+    });
+
+    it("trust-on-first-use installs the mirror's key and says which it trusted", () => {
+      const k = keyringPackage(1);
+      const r = applyWith(k.deb, "trust-on-first-use");
+      expect(r.r.status, r.r.stderr).toBe(0);
+      expect(r.r.stdout).toContain(`aiws: trusting the key(s) of the cuda-keyring package from https://developer.download.nvidia.com/compute/cuda/repos/debian12/x86_64/ on first use: ${k.fprs[0]}`);
+    });
   });
 });
