@@ -5,7 +5,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadProfile } from "../../../src/profile/load.js";
@@ -38,6 +38,8 @@ function failingAptHost() {
   fake(bin, "dpkg-query", "exit 1");
   fake(bin, "dpkg", `case " $* " in *" --audit "*) exit 0 ;; *) echo "dpkg $*" >>${root}/dpkg-calls ;; esac`);
   fake(bin, "curl", `out=""; while (($#)); do [[ $1 == -o ]] && { out=$2; shift; }; shift; done; [[ -z $out ]] || : >"$out"`);
+  // The downloaded cuda-keyring holds the test key (tests/fixtures/keyring), pinned below.
+  fake(bin, "dpkg-deb", `[[ $1 == --fsys-tarfile ]] && tar -C ${KEYRING_FIXTURE} -cf - ./usr`);
   fake(bin, "mokutil", `echo "SecureBoot disabled"`);
   fake(bin, "systemctl", "exit 1");
   fake(bin, "nvidia-smi", "exit 9");
@@ -57,7 +59,9 @@ function sandboxed(step: Step, root: string): Step {
 }
 
 /** What a step needs to reach apt on this stand-in host: Ollama installs zstd for a .tar.zst asset only. */
+const KEYRING_FIXTURE = join(import.meta.dirname, "../../fixtures/keyring");
 const REACH_APT: Record<string, Record<string, string>> = {
+  "nvidia-repo": { REPO_KEY_FINGERPRINTS: readFileSync(join(KEYRING_FIXTURE, "FINGERPRINT"), "utf8").trim() },
   "inference-ollama": { MODELS_MOUNT: "", OLLAMA_URL: "http://10.200.0.1/ollama-linux-amd64.tar.zst", OLLAMA_SHA256: createHash("sha256").update("").digest("hex") },
 };
 
