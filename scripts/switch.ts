@@ -163,6 +163,7 @@ async function migrate(target: Target, p: { from: Profile; to: Profile; files: {
       return 1;
     }
     say(`\nMigrated: ${result.files} file(s) restored byte-identical onto the new layout.`);
+    for (const w of result.warnings ?? []) console.error(`switch: ${w}`);
     return 0;
   } finally {
     await session.close();

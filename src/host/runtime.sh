@@ -73,13 +73,14 @@ aiws_dpkg_unfinished() {
 }
 
 # Packages dpkg can only finish by unpacking them again: cut off mid-unpack (status
-# half-installed, "H") or flagged reinst-required ("R"). 'dpkg --configure -a' skips them and
+# half-installed, "H") or flagged reinst-required ("R"), and wanted installed or held (one cut
+# off while being removed is not brought back). 'dpkg --configure -a' skips them and
 # 'apt-get -f install' leaves them as they are; dpkg itself says to reinstall them.
 # shellcheck disable=SC2317 # a library: not every script calls every function
 aiws_dpkg_reinstall_needed() {
   # shellcheck disable=SC2016 # dpkg-query's own ${field} syntax, not the shell's
   dpkg-query --admindir="$aiws_dpkg_dir" -W -f='${db:Status-Abbrev}|${binary:Package}\n' 2>/dev/null |
-    awk -F'|' 'substr($1, 2, 1) == "H" || substr($1, 3, 1) == "R" { print $2 }' || true
+    awk -F'|' 'substr($1, 1, 1) ~ /[ih]/ && (substr($1, 2, 1) == "H" || substr($1, 3, 1) == "R") { print $2 }' || true
 }
 
 # Finishes what an interrupted dpkg left (dpkg --configure -a; a reinstall of what was cut off

@@ -4,7 +4,7 @@ import { isBackupFresh, parseBackupStatus } from "../host/backup/status.js";
 import { shellQuote } from "../host/render.js";
 import type { RunResult } from "../ssh/ssh.js";
 import { dataMountpoints } from "./migration.js";
-import { STOPPED_UNITS, quiesceScript, resumeScript, unitsToStop, unmountScript, unquiesceScript } from "./quiesce.js";
+import { REFORMAT_CONFIRMED, STOPPED_UNITS, mountBackScript, quiesceScript, resumeScript, unitsToStop, unmountScript, unquiesceScript } from "./quiesce.js";
 import { classifyUnbacked, unbackedRefusal } from "./unbacked.js";
 import { capacityRefusal, driveSizesScript, newFilesystems, parseDriveSizes } from "./capacity.js";
 
@@ -50,6 +50,8 @@ export interface MigrationResult {
   readonly mismatches: readonly string[];
   /** Why it stopped, when it did; says whether anything on the host was changed. */
   readonly error?: string;
+  /** What the owner must still do after a migration that ended with the data verified. */
+  readonly warnings?: readonly string[];
 }
 
 /** Every file to move with its hash, as `sha256sum -z` writes it: NUL-separated, names unescaped. */
@@ -104,6 +106,9 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
   const toSig = `${a.to.storage?.layout ?? "none"} ${newMounts.join(",")}`;
   /** Resuming: the stage the journal says was passed. */
   let passed: Stage | undefined;
+  /** The host's clock when the old layout was frozen: the migration's snapshot must start after it. */
+  let frozenAt = Number.NaN;
+  const warnings: string[] = [];
 
   const phase = async (name: string, body: () => Promise<string>) => {
     const t0 = Date.now();
@@ -119,6 +124,8 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
     return r.stdout;
   };
 
+  /** Every new mountpoint mounted: what the restore and the comparison write and read. */
+  const newLayoutCheck = newMounts.map((m) => `mountpoint -q ${shellQuote(m)} || { echo "${m} is not mounted: the new layout is not in place" >&2; exit 1; }`).join("\n");
   const journal = async (stage: Stage) => {
     const j: Journal = { version: 1, id, from: fromSig, to: toSig, snapshot, stage, ...(a.files ? { files: a.files } : {}) };
     await root(`printf '%s\\n' ${shellQuote(JSON.stringify(j))} >${JOURNAL}.tmp && mv -f ${JOURNAL}.tmp ${JOURNAL}`, "writing the migration's journal");
@@ -131,24 +138,36 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
 
   try {
     if (mounts.length === 0) throw new Stop("the current profile mounts no data: there is nothing to migrate");
+    const excludes = a.from.backup?.exclude ?? [];
+    for (const d of a.discard ?? []) {
+      if (!excludes.includes(d)) throw new Stop(`--discard ${d}: not a backup.exclude entry of the current profile (${excludes.join(", ") || "it has none"}); only data left out of backups on purpose may be given up`);
+    }
     if (a.resume) {
       const j = await readJournal(a.host);
       if ("error" in j) throw new Stop(j.error);
       if (j.from !== fromSig || j.to !== toSig) {
         throw new Stop(`the journal on the host is of another migration (${j.from} -> ${j.to}, id ${j.id}), not of ${fromSig} -> ${toSig}: resume it with the profiles it was started with`);
       }
-      ({ id, snapshot } = j);
-      passed = j.stage;
-      quiesced = true;
-      changed = passed !== "verified";
-      log(`migration: resuming ${id} after "${passed}", from the verified snapshot ${snapshot.slice(0, 8)}`);
-      const inSnapshot = await snapshotFiles(root, mounts, snapshot);
-      kept = parseManifest(await root(`cat ${MANIFEST}`, "reading the manifest")).filter((m) => inSnapshot.has(m.path));
-      files = kept.length;
-    }
-    const excludes = a.from.backup?.exclude ?? [];
-    for (const d of a.discard ?? []) {
-      if (!excludes.includes(d)) throw new Stop(`--discard ${d}: not a backup.exclude entry of the current profile (${excludes.join(", ") || "it has none"}); only data left out of backups on purpose may be given up`);
+      if (j.stage === "verified") {
+        // Nothing was destroyed, but the old layout may have been written to since (it was put
+        // back by hand, the host rebooted): its snapshot proves nothing now. Start over.
+        log(`migration: ${j.id} stopped before any drive was touched: starting over from a new backup`);
+        await root(`rm -f ${IN_PROGRESS} ${JOURNAL}\n${mountBackScript(mounts)}`, "putting the old layout back");
+      } else {
+        ({ id, snapshot } = j);
+        passed = j.stage;
+        quiesced = true;
+        changed = true;
+        log(`migration: resuming ${id} after "${passed}", from the verified snapshot ${snapshot.slice(0, 8)}`);
+        const inSnapshot = await snapshotFiles(root, mounts, snapshot);
+        kept = parseManifest(await root(`cat ${MANIFEST}`, "reading the manifest")).filter((m) => inSnapshot.has(m.path));
+        files = kept.length;
+      }
+    } else {
+      // A second migration must not start over one in progress: its way back would remove the
+      // first one's pause and journal.
+      const busy = (await root(`for f in ${JOURNAL} ${IN_PROGRESS}; do [[ ! -e $f ]] || echo "$f"; done`, "looking for a migration in progress")).trim();
+      if (busy) throw new Stop(`a migration is already in progress on this host (${busy.split("\n").join(", ")}): go on with it (npm run switch -- --stack NAME --migrate --resume) before starting another`);
     }
     const dropped = mounts.filter((m) => !newMounts.some((n) => isUnder(m, n)));
     if (!passed) await phase("preflight", async () => {
@@ -167,7 +186,10 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
     });
     if (!passed) await phase("quiesce", async () => {
       quiesced = true;
-      return (await root(quiesceScript(unitsToStop(a.from), mounts), "quiescing the old layout")).trim();
+      const out = (await root(quiesceScript(unitsToStop(a.from), mounts), "quiescing the old layout")).trim();
+      frozenAt = Number(/^frozen-at (\d+)$/m.exec(out)?.[1]);
+      if (!Number.isFinite(frozenAt)) throw new Stop(`quiescing the old layout printed no time: ${lastLines(out)}`);
+      return out.replace(/\n?frozen-at \d+$/m, "");
     });
     const started = now();
     if (!passed) await phase("backup", async () => {
@@ -177,7 +199,13 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       // Tagged so that the retention never removes it (backup-run: --keep-tag aiws-migration), and
       // found again by its own tag: restic gives a re-tagged snapshot a new id.
       await root(`${RESTIC_WRAPPER} tag --add aiws-migration --add aiws-migration-${id} ${shellQuote(status.lastBackup.snapshot)}`, "tagging the snapshot");
-      snapshot = parseSnapshotId(await root(`${RESTIC_WRAPPER} snapshots --json --tag aiws-migration-${id}`, "finding the tagged snapshot"));
+      const found = parseSnapshot(await root(`${RESTIC_WRAPPER} snapshots --json --tag aiws-migration-${id}`, "finding the tagged snapshot"));
+      snapshot = found.id;
+      // A backup that was already running when the migration started would have been joined,
+      // not started again: its snapshot may predate the freeze, and miss what was written since.
+      if (!(Date.parse(found.time) / 1000 >= frozenAt - 1)) {
+        throw new Stop(`the snapshot ${snapshot.slice(0, 8)} started at ${found.time}, before the old layout was made read-only: run the switch again once no backup is running`);
+      }
       return `snapshot ${snapshot.slice(0, 8)}, tagged aiws-migration-${id}`;
     });
     if (!passed) await phase("verify", async () => {
@@ -212,22 +240,36 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       try {
         await a.converge();
       } catch (e) {
-        throw new Stop(`converging the new layout failed: ${(e as Error).message}`);
+        const why = (e as Error).message;
+        // The data comes before the services: once the new layout is mounted, a step after it
+        // that failed (a model download, a service's health check) waits for the restore.
+        const mounted = await a.host.runScript(`set -euo pipefail\n${newLayoutCheck}\n`, { timeoutMs: 120_000 }).catch(() => ({ code: -1 }));
+        if (mounted.code !== 0) throw new Stop(`converging the new layout failed: ${why}`);
+        warnings.push(`the rebuild failed after the new layout was mounted (${why}); the data was restored first: run pulumi up again to finish the other steps`);
+        log(`migration: ${warnings.at(-1)}`);
       }
-      await root(newMounts.map((m) => `mountpoint -q ${shellQuote(m)} || { echo "${m} is not mounted after the rebuild" >&2; exit 1; }`).join("\n"), "checking the new layout");
+      await root(newLayoutCheck, "checking the new layout");
       await journal("rebuilt");
       return `${a.from.storage?.layout} -> ${a.to.storage?.layout}, mounted at ${newMounts.join(", ")}`;
     });
-    if (todo("restored")) await phase("restore", async () => {
+    // A resume after the restore restores again: a comparison that failed is repaired by it.
+    if (todo("compared")) await phase("restore", async () => {
       const includes = mounts
         .filter((m) => !dropped.includes(m))
         .map((m) => `--include ${shellQuote(m)}`)
         .join(" ");
+      // Without an --include restic restores the whole snapshot under / (over /etc and /home).
+      if (!includes) {
+        await journal("restored");
+        return "nothing to restore: every old mountpoint was dropped, empty";
+      }
+      await root(newLayoutCheck, "checking the new layout before the restore");
       await root(`${RESTIC_WRAPPER} restore ${shellQuote(snapshot)} --target / ${includes} --verify`, "restic restore");
       await journal("restored");
       return `restored ${mounts.join(", ")} from the verified snapshot ${snapshot.slice(0, 8)}`;
     });
     if (todo("compared")) await phase("verify-again", async () => {
+      await root(newLayoutCheck, "checking the new layout before the comparison");
       // Every file hashed again; xargs exits 123 when sha256sum could not read some (missing).
       // Anything else (ssh's 255, a missing manifest) means the comparison never ran.
       const r = await a.host.runScript(`set -o pipefail\ncut -z -c67- ${MANIFEST} | xargs -0 -r sha256sum -z --\n`, { timeoutMs: PHASE_TIMEOUT_MS });
@@ -239,7 +281,7 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       if (same !== files) throw new Stop(`compared ${same} file(s), expected ${files}`);
       // The data is verified on the new filesystems: the backup's guard (backup-run) takes them
       // as they are now, instead of refusing them as "another filesystem".
-      await root(`rm -f ${IN_PROGRESS} ${BACKUP_GUARD}`, "resuming the backups");
+      await root(`rm -f ${IN_PROGRESS} ${BACKUP_GUARD} ${REFORMAT_CONFIRMED}`, "resuming the backups");
       await journal("compared");
       return `${files} file(s) byte-identical; backups resumed`;
     });
@@ -248,7 +290,7 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       await root(`rm -f ${JOURNAL}`, "closing the migration's journal");
       return started;
     });
-    return { ok: true, phases, files, mismatches };
+    return { ok: true, phases, files, mismatches, ...(warnings.length ? { warnings } : {}) };
   } catch (e) {
     if (!(e instanceof Stop)) throw e;
     let state: string;
@@ -310,17 +352,17 @@ export function parseManifest(text: string): { hash: string; path: string }[] {
     .map((r) => ({ hash: r.slice(0, 64), path: r.slice(66) }));
 }
 
-/** The full id of the one snapshot `restic snapshots --json --tag ...` lists. */
-function parseSnapshotId(json: string): string {
-  let list: { id?: string }[];
+/** The full id and start time of the one snapshot `restic snapshots --json --tag ...` lists. */
+function parseSnapshot(json: string): { id: string; time: string } {
+  let list: { id?: string; time?: string }[];
   try {
-    list = JSON.parse(json) as { id?: string }[];
+    list = JSON.parse(json) as { id?: string; time?: string }[];
   } catch {
     throw new Stop(`restic snapshots printed no JSON: ${lastLines(json)}`);
   }
-  const ids = list.map((x) => x.id).filter((x): x is string => typeof x === "string" && /^[0-9a-f]{64}$/.test(x));
-  if (ids.length !== 1) throw new Stop(`found ${ids.length} snapshot(s) with the migration's tag, expected one`);
-  return ids[0]!;
+  const found = list.filter((x) => typeof x.id === "string" && /^[0-9a-f]{64}$/.test(x.id));
+  if (found.length !== 1) throw new Stop(`found ${found.length} snapshot(s) with the migration's tag, expected one`);
+  return { id: found[0]!.id!, time: found[0]!.time ?? "" };
 }
 
 /** True when path `m` is `n` or lies below it. */

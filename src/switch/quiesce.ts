@@ -76,6 +76,11 @@ for unit in ${list(units)}; do
     grep -qxF -- "$unit" ${STOPPED_UNITS} || echo "$unit" >>${STOPPED_UNITS}
   fi
 done
+# A backup or check already running would be joined by the migration's own start, and its
+# snapshot, taken before the freeze, accepted: let it end first.
+for unit in aiws-backup.service aiws-backup-check.service; do
+  while [[ $(systemctl is-active "$unit" 2>/dev/null || true) == activating ]]; do sleep 2; done
+done
 for m in ${list(mounts)}; do
   mountpoint -q "$m" || continue
   if ! err=$(mount -o remount,ro "$m" 2>&1); then
@@ -84,6 +89,7 @@ for m in ${list(mounts)}; do
   fi
 done
 echo "stopped: $(paste -sd' ' ${STOPPED_UNITS}); read-only: ${mounts.join(" ")}"
+echo "frozen-at $(date +%s)"
 `;
 }
 
@@ -125,10 +131,15 @@ done
  * and the stopped units started again.
  */
 export function unquiesceScript(mounts: readonly string[]): string {
+  return `${mountBackScript(mounts)}
+${startStoppedUnits()}`;
+}
+
+/** The old filesystems mounted again (from fstab), writable. */
+export function mountBackScript(mounts: readonly string[]): string {
   return `for m in ${list([...deepestFirst(mounts)].reverse())}; do
   if mountpoint -q "$m"; then mount -o remount,rw "$m"; else mount "$m"; fi
-done
-${startStoppedUnits()}`;
+done`;
 }
 
 /** After a migration that verified: the stopped units the new profile still has, started again. */

@@ -41,6 +41,9 @@ aiws_keyring_fingerprints() {
       esac
     fi
     ((off + hdr + len <= size)) || return 1
+    # A public keyring holds public keys and subkeys, user ids and attributes, signatures and
+    # trust packets; anything else (a secret key beside the public ones) is not a keyring to trust.
+    case $tag in 2 | 6 | 12 | 13 | 14 | 17) ;; *) return 1 ;; esac
     if ((tag == 6)); then
       if ((bytes[off + hdr] != 4)); then
         echo "unsupported-key-version-${bytes[off + hdr]}"

@@ -39,7 +39,8 @@ export function raid0ArrayStep(array: RaidArray, wipe: readonly string[], after:
       MEMBER_SERIALS: lines(array.members.map((d) => d.serial)),
       MDADM_CONF,
       WIPE: lines(wipe),
-      REFORMAT: lines(reformat),
+      // blkid prints UUIDs in lower case.
+      REFORMAT: lines(reformat.map((u) => u.toLowerCase())),
     },
     secrets: [],
     // An array found running under another name (md127) is named in mdadm.conf; it takes that name at the next boot.
@@ -66,7 +67,8 @@ export function filesystemStep(fs: DataFilesystem, wipe: readonly string[], afte
       TARGET_KIND: fs.kind,
       SERIALS: lines(fs.serials),
       WIPE: lines(wipe),
-      REFORMAT: lines(reformat),
+      // blkid prints UUIDs in lower case.
+      REFORMAT: lines(reformat.map((u) => u.toLowerCase())),
     },
     secrets: [],
     reboot: "never",

@@ -42,7 +42,7 @@ function host(opts: { interrupted?: boolean; cutMidUnpack?: boolean } = {}) {
   // A package killed mid-unpack: half-installed and reinst-required until apt unpacks it again;
   // dpkg --configure -a does not touch it.
   if (opts.cutMidUnpack) writeFileSync(join(root, "half"), "");
-  fake(bin, "dpkg-query", `case " $* " in *" --admindir="*) [[ ! -e ${root}/half ]] || echo "iHR|cuda-toolkit-12-8"; echo "ii |pkg-c" ;; *) exit 1 ;; esac`);
+  fake(bin, "dpkg-query", `case " $* " in *" --admindir="*) [[ ! -e ${root}/half ]] || printf '%s\\n' "iHR|cuda-toolkit-12-8" "rHR|nvidia-driver-570"; echo "ii |pkg-c" ;; *) exit 1 ;; esac`);
   fake(bin, "apt-get", `echo "apt-get $*" >>${log}; case " $* " in *" --reinstall "*) rm -f ${root}/half ;; esac`);
   fake(
     bin,
@@ -116,7 +116,7 @@ describe("aiws_apt_install", () => {
     expect(h.calls()[0]).toBe("dpkg --configure -a");
   });
 
-  it("unpacks again a package that a crash cut off mid-unpack (half-installed, reinst-required), then installs", () => {
+  it("unpacks again a package that a crash cut off mid-unpack (half-installed, reinst-required), not one cut off while being removed, then installs", () => {
     const h = host({ cutMidUnpack: true });
     const r = runPhase(installStep(), "apply", { bin: h.bin, env: h.env });
     expect(r.status, r.stderr).toBe(0);

@@ -192,6 +192,15 @@ describe.skipIf(!hasRestic)("the backup on a host, with restic", () => {
     expect(s.status().lastBackup).toBeNull();
   });
 
+  it("the repository check waits, loudly, while a storage migration is in progress (its lock would fail the restore)", () => {
+    const s = sandbox();
+    writeFileSync(join(s.env.AIWS_STATE, "migration-in-progress"), "id 20261202T070000Z independent -> raid0\n");
+    const r = s.run("backup-check");
+    expect(r.code).toBe(1);
+    expect(r.out).toContain("the repository check waits until it has verified its restore");
+    expect(s.status().lastCheck).toBeNull();
+  });
+
   it("fails loudly when the NAS is unreachable, and the status says so", () => {
     const s = sandbox({ repository: "sftp:aiws-backup@nas.lan:/volume1/backup/workstation" });
     const r = s.run("backup-run");

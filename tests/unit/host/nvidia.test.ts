@@ -303,6 +303,10 @@ describe("nvidia steps, run with bash against stand-ins", () => {
       const k = keyringPackage(2);
       const r = runBash(["-c", `. ${join(import.meta.dirname, "../../../src/host/nvidia/keyring.sh")}; aiws_keyring_fingerprints "$1"`, "x", k.keyring]);
       expect(r.stdout.trim().split("\n")).toEqual(k.fprs);
+      // A secret key packet slipped in beside the public ones: not a public keyring.
+      const withSecret = join(k.dir, "with-secret.gpg");
+      writeFileSync(withSecret, Buffer.concat([readFileSync(k.keyring), execFileSync("gpg", ["--batch", "--pinentry-mode", "loopback", "--passphrase", "", "--export-secret-keys"], { env: { ...process.env, GNUPGHOME: join(k.dir, "gnupg") } })]));
+      expect(runBash(["-c", `. ${join(import.meta.dirname, "../../../src/host/nvidia/keyring.sh")}; aiws_keyring_fingerprints "$1"`, "x", withSecret]).status).not.toBe(0);
       const armored = join(k.dir, "armored.asc");
       writeFileSync(armored, "-----BEGIN PGP PUBLIC KEY BLOCK-----\n");
       expect(runBash(["-c", `. ${join(import.meta.dirname, "../../../src/host/nvidia/keyring.sh")}; aiws_keyring_fingerprints "$1"`, "x", armored]).status).not.toBe(0);

@@ -8,6 +8,8 @@ const PROFILES = join(import.meta.dirname, "../../../profiles");
 const from = loadProfile(join(PROFILES, "dual-gpu.yaml")).profile;
 const to = loadProfile(join(PROFILES, "quad-gpu.yaml")).profile;
 const NOW = new Date("2026-11-27T10:00:00Z");
+/** The host's clock when the quiesce made the old layout read-only: just before the backup. */
+const FROZEN = NOW.getTime() / 1000 + 1;
 
 /** A host that answers the migration's scripts from a table, and records them. */
 function fakeHost(answer: (script: string) => Partial<RunResult> | undefined): RootShell & { scripts: string[] } {
@@ -51,12 +53,32 @@ function healthyHost(extra: (s: string) => Partial<RunResult> | undefined = () =
     if (e) return e;
     if (s.includes("aiws-backup-status")) return { stdout: status() };
     if (s.includes("lsblk -b -dn -o SIZE")) return { stdout: driveSizes(s, 4e12) };
-    if (s.includes("snapshots --json --tag aiws-migration-")) return { stdout: JSON.stringify([{ id: SNAP, short_id: SNAP.slice(0, 8), tags: ["aiws", "aiws-migration"] }]) };
+    if (s.includes("snapshots --json --tag aiws-migration-")) return { stdout: JSON.stringify([{ id: SNAP, short_id: SNAP.slice(0, 8), time: "2026-11-27T10:00:03.123456789Z", tags: ["aiws", "aiws-migration"] }]) };
+    if (s.includes('echo "frozen-at')) return { stdout: `stopped: aiws-backup.timer; read-only: /data\nfrozen-at ${FROZEN}\n` };
     if (s.includes(`ls --json --recursive '${SNAP}'`)) return { stdout: ['{"struct_type":"snapshot"}', '{"type":"dir","path":"/data"}', ...ODD.map((p) => JSON.stringify({ type: "file", path: p, size: 3e11 }))].join("\n") };
     if (s.includes("sha256sum -z -- | tee")) return { stdout: zsum(FILES) };
     if (s.includes("cut -z -c67-")) return { stdout: zsum(FILES) };
     return undefined;
   });
+}
+
+/** A healthy host that keeps the journal the migration writes, and fails the scripts `cut` matches once (ssh's 255). */
+function journaledHost(cut?: (s: string) => boolean) {
+  let journal = "";
+  let cutDone = false;
+  const host = healthyHost((s) => {
+    if (cut && !cutDone && cut(s)) {
+      cutDone = true;
+      return { code: 255, stdout: "", stderr: "" };
+    }
+    const w = /printf '%s\\n' '(\{[^']*\})' >\/var\/lib\/aiws\/migration-journal\.json\.tmp/.exec(s);
+    if (w) journal = w[1]!;
+    if (/rm -f \/var\/lib\/aiws\/migration-journal\.json$|rm -f \S+ \/var\/lib\/aiws\/migration-journal\.json/m.test(s)) journal = "";
+    if (s.includes("cat /var/lib/aiws/migration-journal.json")) return { stdout: journal };
+    if (s.includes("cat /var/lib/aiws/migration-manifest.sha256z")) return { stdout: zsum(FILES) };
+    return undefined;
+  });
+  return { host, journal: () => journal, setJournal: (j: object) => void (journal = JSON.stringify(j)) };
 }
 
 describe("the layout migration", () => {
@@ -88,7 +110,7 @@ describe("the layout migration", () => {
   });
 
   it("stops, changing nothing, when the backup fails", async () => {
-    const host = healthyHost((s) => (s.includes("aiws-backup.service") ? { code: 1, stderr: "Job for aiws-backup.service failed" } : undefined));
+    const host = healthyHost((s) => (s.includes("systemctl start aiws-backup.service") ? { code: 1, stderr: "Job for aiws-backup.service failed" } : undefined));
     const r = await runMigration({ host, from, to, converge: async () => expect.unreachable(), now: () => NOW });
     expect(r.ok).toBe(false);
     expect(r.error).toContain("the backup (aiws-backup.service) failed");
@@ -102,7 +124,7 @@ describe("the layout migration", () => {
   it("stops the inference services and the backup timers, then makes the data read-only, before the backup", async () => {
     const host = healthyHost();
     await runMigration({ host, from, to, converge: async () => undefined, now: () => NOW });
-    const quiesce = host.scripts[0]!;
+    const quiesce = host.scripts.find((s) => s.includes("frozen-at"))!;
     expect(quiesce).toContain("for unit in 'aiws-backup.timer' 'aiws-backup-check.timer'");
     for (const s of from.inference.services) expect(quiesce).toContain(`'aiws-${s.runtime === "llama.cpp" ? "llamacpp" : s.runtime}-${s.name}.service'`);
     expect(quiesce).toContain("echo \"$unit\" >>/var/lib/aiws/migration-stopped-units");
@@ -118,7 +140,7 @@ describe("the layout migration", () => {
     expect(r.phases.map((p) => p.name)).toEqual(["preflight"]);
     expect(r.error).toContain("process 4242 (python3, jupyter.service)");
     expect(r.error).toContain("no drive was touched");
-    expect(host.scripts.some((s) => s.includes("aiws-backup.service"))).toBe(false);
+    expect(host.scripts.some((s) => s.includes("systemctl start aiws-backup.service"))).toBe(false);
   });
 
   it("stops before the rebuild, no drive touched, when another namespace still mounts the old filesystem", async () => {
@@ -210,7 +232,8 @@ describe("the layout migration", () => {
 
   it("a failed rebuild stops with the reason, the data safe in the verified snapshot", async () => {
     const host = healthyHost();
-    const r = await runMigration({ host, from, to, converge: async () => { throw new Error("pulumi up failed (exit 255)"); }, now: () => NOW });
+    const notMounted = healthyHost((s) => (s.includes("the new layout is not in place") ? { code: 1, stderr: "/data is not mounted: the new layout is not in place" } : undefined));
+    const r = await runMigration({ host: notMounted, from, to, converge: async () => { throw new Error("pulumi up failed (exit 255)"); }, now: () => NOW });
     expect(r.error).toContain("converging the new layout failed: pulumi up failed (exit 255)");
     expect(r.error).toContain("the data is in the verified snapshot");
   });
@@ -226,8 +249,8 @@ describe("the layout migration", () => {
       expect(r.ok).toBe(false);
       expect(r.error).toContain("the new layout drops /projects (holds /projects/e2e) and mounts only /data: a restore would put that data on the OS drive. Move it under /data");
       expect(r.error).toContain("nothing on the host was changed");
-      expect(host.scripts).toHaveLength(1);
-      expect(host.scripts[0]).toContain("for m in '/scratch' '/projects' '/archive'; do");
+      expect(host.scripts).toHaveLength(2);
+      expect(host.scripts[1]).toContain("for m in '/scratch' '/projects' '/archive'; do");
     });
 
     it("goes on when the dropped mountpoints are empty, and restores only the mountpoints the new layout keeps", async () => {
@@ -258,24 +281,6 @@ describe("the layout migration", () => {
   });
 
   describe("the journal, and --resume after a stop", () => {
-    /** A healthy host that keeps the journal the migration writes, and fails the scripts `cut` matches once (ssh's 255). */
-    function journaledHost(cut?: (s: string) => boolean) {
-      let journal = "";
-      let cutDone = false;
-      const host = healthyHost((s) => {
-        if (cut && !cutDone && cut(s)) {
-          cutDone = true;
-          return { code: 255, stdout: "", stderr: "" };
-        }
-        const w = /printf '%s\\n' '(\{[^']*\})' >\/var\/lib\/aiws\/migration-journal\.json\.tmp/.exec(s);
-        if (w) journal = w[1]!;
-        if (/rm -f \/var\/lib\/aiws\/migration-journal\.json$|rm -f \S+ \/var\/lib\/aiws\/migration-journal\.json/m.test(s)) journal = "";
-        if (s.includes("cat /var/lib/aiws/migration-journal.json")) return { stdout: journal };
-        if (s.includes("cat /var/lib/aiws/migration-manifest.sha256z")) return { stdout: zsum(FILES) };
-        return undefined;
-      });
-      return { host, journal: () => journal };
-    }
 
     it("a cut right after the rebuild: the journal says so, and --resume restores the same snapshot and verifies, without rebuilding again", async () => {
       const h = journaledHost((s) => s.includes(" restore "));
@@ -303,7 +308,7 @@ describe("the layout migration", () => {
       ["the check", (s) => s.includes("aiws-backup-check.service")],
       ["the hashing", (s) => s.includes("sha256sum -z -- | tee")],
       ["the unmount", (s) => s.includes('umount "$m"')],
-      ["the new layout's check", (s) => s.includes("is not mounted after the rebuild")],
+      ["the new layout's check", (s) => s === `set -euo pipefail\n${"mountpoint -q '/data' || { echo \"/data is not mounted: the new layout is not in place\" >&2; exit 1; }"}\n`],
       ["the restore", (s) => s.includes(" restore ")],
       ["the final comparison", (s) => s.includes("cut -z -c67-")],
       ["the resume of the units", (s) => s.includes("started again")],
@@ -322,10 +327,14 @@ describe("the layout migration", () => {
     it("a failed rebuild can be resumed: it converges again, then restores", async () => {
       const h = journaledHost();
       let tries = 0;
-      const first = await runMigration({ host: h.host, from, to, converge: async () => { tries++; throw new Error("pulumi up failed (exit 255)"); }, now: () => NOW });
+      // The array never came up: nothing is mounted at /data.
+      let mounted = false;
+      const host: RootShell = { runScript: async (sc, o) => (!mounted && sc.includes("the new layout is not in place") ? { code: 1, stdout: "", stderr: "/data is not mounted" } : h.host.runScript(sc, o)) };
+      const first = await runMigration({ host, from, to, converge: async () => { tries++; throw new Error("pulumi up failed (exit 255)"); }, now: () => NOW });
+      mounted = true;
       expect(first.ok).toBe(false);
       expect(JSON.parse(h.journal()).stage).toBe("rebuilding");
-      const r = await runMigration({ host: h.host, from, to, resume: true, converge: async () => void tries++, now: () => NOW });
+      const r = await runMigration({ host, from, to, resume: true, converge: async () => void tries++, now: () => NOW });
       expect(r.ok, r.error).toBe(true);
       expect(r.phases.map((p) => p.name)).toEqual(["rebuild", "restore", "verify-again", "resume"]);
       expect(tries).toBe(2);
@@ -337,6 +346,64 @@ describe("the layout migration", () => {
       const other = healthyHost((s) => (s.includes("cat /var/lib/aiws/migration-journal.json") ? { stdout: JSON.stringify({ version: 1, id: "x", from: "raid0 /data", to: "independent /a,/b", snapshot: SNAP, stage: "rebuilt" }) } : undefined));
       const r = await runMigration({ host: other, from, to, resume: true, converge: async () => expect.unreachable(), now: () => NOW });
       expect(r.error).toContain("the journal on the host is of another migration (raid0 /data -> independent /a,/b, id x), not of independent /data -> raid0 /data");
+    });
+  });
+
+  describe("what the review of the first version found", () => {
+    it("a backup that started before the freeze (a nightly run the migration joined) is not the migration's snapshot", async () => {
+      const host = healthyHost((s) => (s.includes("snapshots --json --tag aiws-migration-") ? { stdout: JSON.stringify([{ id: SNAP, time: "2026-11-27T09:58:00Z" }]) } : undefined));
+      const r = await runMigration({ host, from, to, converge: async () => expect.unreachable(), now: () => NOW });
+      expect(r.error).toContain(`the snapshot ${SNAP.slice(0, 8)} started at 2026-11-27T09:58:00Z, before the old layout was made read-only`);
+      expect(r.error).toContain("no drive was touched");
+    });
+
+    it("waits for a backup already running before it makes the data read-only", async () => {
+      const host = healthyHost();
+      await runMigration({ host, from, to, converge: async () => undefined, now: () => NOW });
+      const quiesce = host.scripts.find((s) => s.includes("frozen-at"))!;
+      expect(quiesce.indexOf("== activating ]]; do sleep 2; done")).toBeLessThan(quiesce.indexOf("mount -o remount,ro"));
+    });
+
+    it("does not start a second migration over one in progress, and leaves that one's pause and journal alone", async () => {
+      const host = healthyHost((s) => (s.includes("looking") || s.includes("for f in /var/lib/aiws/migration-journal.json") ? { stdout: "/var/lib/aiws/migration-journal.json\n/var/lib/aiws/migration-in-progress\n" } : undefined));
+      const r = await runMigration({ host, from, to, converge: async () => expect.unreachable(), now: () => NOW });
+      expect(r.error).toContain("a migration is already in progress on this host (/var/lib/aiws/migration-journal.json, /var/lib/aiws/migration-in-progress): go on with it");
+      expect(r.error).toContain("nothing on the host was changed");
+      expect(host.scripts.some((s) => s.includes("rm -f"))).toBe(false);
+    });
+
+    it("a resume of a migration that stopped before any drive was touched starts over from a new backup", async () => {
+      const h = journaledHost();
+      h.setJournal({ version: 1, id: "20261120T000000Z", from: "independent /data", to: "raid0 /data", snapshot: "0".repeat(64), stage: "verified" });
+      const r = await runMigration({ host: h.host, from, to, resume: true, converge: async () => undefined, now: () => NOW });
+      expect(r.ok, r.error).toBe(true);
+      expect(r.phases.map((p) => p.name)).toEqual(["preflight", "quiesce", "backup", "verify", "rebuild", "restore", "verify-again", "resume"]);
+      expect(h.host.scripts.some((s) => s.includes("restore '" + "0".repeat(64)))).toBe(false);
+    });
+
+    it("a rebuild that fails after the new layout is mounted restores the data first, and says what is left to do", async () => {
+      const host = healthyHost();
+      const r = await runMigration({ host, from, to, converge: async () => { throw new Error("pulumi up failed (exit 255)"); }, now: () => NOW });
+      expect(r.ok, r.error).toBe(true);
+      expect(r.warnings).toEqual(["the rebuild failed after the new layout was mounted (pulumi up failed (exit 255)); the data was restored first: run pulumi up again to finish the other steps"]);
+    });
+
+    it("never runs restic restore without an --include (it would restore the whole snapshot over /)", async () => {
+      const host = healthyHost();
+      const noData = loadProfile(join(PROFILES, "quad-gpu.yaml")).profile;
+      const moved = { ...noData, storage: { ...noData.storage!, raid: { ...noData.storage!.raid!, mountpoint: "/srv/data" } } };
+      const r = await runMigration({ host, from, to: moved, converge: async () => undefined, now: () => NOW });
+      expect(r.phases.find((p) => p.name === "restore")?.detail).toBe("nothing to restore: every old mountpoint was dropped, empty");
+      expect(host.scripts.some((s) => s.includes(" restore "))).toBe(false);
+    });
+
+    it("checks the new layout is mounted before it restores and before it compares", async () => {
+      const h = journaledHost();
+      h.setJournal({ version: 1, id: "20261127T100000Z", from: "independent /data", to: "raid0 /data", snapshot: SNAP, stage: "rebuilt" });
+      const host: RootShell = { runScript: async (sc, o) => (sc.includes("the new layout is not in place") ? { code: 1, stdout: "", stderr: "/data is not mounted: the new layout is not in place" } : h.host.runScript(sc, o)) };
+      const r = await runMigration({ host, from, to, resume: true, converge: async () => expect.unreachable(), now: () => NOW });
+      expect(r.error).toContain("checking the new layout before the restore failed (exit 1): /data is not mounted");
+      expect(h.host.scripts.some((s) => s.includes(" restore "))).toBe(false);
     });
   });
 });

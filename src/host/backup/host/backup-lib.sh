@@ -105,8 +105,12 @@ aiws_fs_identity() {
     "$AIWS_FS_IDENTITY" "$1"
     return
   fi
-  local uuid
-  uuid=$(findmnt -n -o UUID --mountpoint "$1" 2>/dev/null | head -n 1)
+  local uuid majmin
+  # udev's database first: the backup unit's /dev is private (PrivateDevices=), so findmnt
+  # may not find the device node to read the UUID from.
+  majmin=$(mountpoint -d "$1" 2>/dev/null || true)
+  uuid=$(sed -n 's/^E:ID_FS_UUID=//p' "/run/udev/data/b$majmin" 2>/dev/null | head -n 1)
+  [ -n "$uuid" ] || uuid=$(findmnt -n -o UUID --mountpoint "$1" 2>/dev/null | head -n 1)
   printf '%s %s\n' "${uuid:-none}" "$(stat -f -c '%c %d' "$1" | awk '{ print $1 - $2 }')"
 }
 
