@@ -34,8 +34,9 @@ aiws_dpkg_lock_holder() {
     aiws_holders+=("process $aiws_pid ($(cat "/proc/$aiws_pid/comm" 2>/dev/null || echo gone), running $(ps -o etime= -p "$aiws_pid" 2>/dev/null | tr -d ' ' || echo '?'))")
   done
   if ((${#aiws_holders[@]})); then
-    local IFS=,
-    echo "${aiws_holders[*]}"
+    printf '%s' "${aiws_holders[0]}"
+    ((${#aiws_holders[@]} < 2)) || printf ', %s' "${aiws_holders[@]:1}"
+    echo
   else
     echo "another package manager"
   fi
