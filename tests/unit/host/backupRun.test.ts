@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { loadProfile } from "../../../src/profile/load.js";
 import { backupSteps } from "../../../src/host/backup/steps.js";
@@ -21,6 +22,15 @@ const HOST = join(import.meta.dirname, "../../../src/host/backup/host");
 const hasRestic = !lacks("restic");
 const isRoot = process.getuid?.() === 0;
 const PASSWORD = "correct horse battery staple";
+
+/** Root that may mount a tmpfs (a small, full volume for the NAS). */
+function canMountTmpfs(): boolean {
+  if (!isRoot) return false;
+  const d = mkdtempSync(join(tmpdir(), "aiws-tmpfs-probe-"));
+  const ok = spawnSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", d]).status === 0;
+  if (ok) spawnSync("umount", [d]);
+  return ok;
+}
 
 type SandboxEnv = {
   AIWS_ETC: string;
@@ -190,6 +200,30 @@ describe.skipIf(!hasRestic)("the backup on a host, with restic", () => {
     expect(r.out).toContain("a storage migration is in progress (id 20261202T070000Z independent -> raid0 ): backups are paused until it has verified its restore");
     expect(s.status().lastFailure).toMatchObject({ message: expect.stringContaining("backups are paused") });
     expect(s.status().lastBackup).toBeNull();
+  });
+
+  it.skipIf(!canMountTmpfs())("a full NAS fails the backup loudly, with the reason in the status, and keeps the snapshots it had", () => {
+    // The repository on a 12 MiB tmpfs: the NAS's volume, full after the first backup.
+    const nas = mkdtempSync(join(tmpdir(), "aiws-nas-full-"));
+    expect(spawnSync("mount", ["-t", "tmpfs", "-o", "size=12m", "tmpfs", nas]).status).toBe(0);
+    try {
+      const s = sandbox({ repository: join(nas, "repo") });
+      const resticEnv = { ...process.env, RESTIC_PASSWORD_FILE: join(s.root, "etc/aiws/restic/password") };
+      execFileSync("restic", ["init", "-q", "-r", join(nas, "repo")], { env: resticEnv });
+      expect(s.run("backup-run").code).toBe(0);
+      const before = s.status().snapshotCount;
+      // 32 MiB that does not compress: more than the volume has left.
+      writeFileSync(join(s.root, "data/projects/paper/dataset.bin"), randomBytes(32 << 20));
+      const r = s.run("backup-run");
+      expect(r.code).not.toBe(0);
+      const failure = s.status().lastFailure!;
+      expect(failure.message).toMatch(/^restic backup failed \(exit \d+\): .*no space left on device/i);
+      // The last good backup is still the one the status names, and still in the repository.
+      expect(s.status().snapshotCount).toBe(before);
+      expect(s.status().lastBackup).not.toBeNull();
+    } finally {
+      spawnSync("umount", [nas]);
+    }
   });
 
   it("the repository check waits, loudly, while a storage migration is in progress (its lock would fail the restore)", () => {
