@@ -39,14 +39,18 @@ function q(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
-/** Storage mountpoints inside the backed-up paths: the backup refuses to run while one is not mounted. */
+/**
+ * Storage mountpoints inside the backed-up paths, or holding one (`/data` for a path
+ * `/data/projects`, which would otherwise be an empty directory on the OS drive while `/data`
+ * is not mounted): the backup refuses to run while one is not mounted.
+ */
 export function requiredMounts(profile: Profile): string[] {
   const b = profile.backup;
   const layout = storageLayout(profile);
   if (!b || !layout) return [];
   return layout.filesystems
     .map((f) => f.mountpoint)
-    .filter((mp) => b.paths.some((p) => p === "/" || mp === p || mp.startsWith(`${p}/`)));
+    .filter((mp) => b.paths.some((p) => p === "/" || mp === p || mp.startsWith(`${p}/`) || p.startsWith(`${mp}/`)));
 }
 
 /** The known_hosts line for a pinned NAS host key. */

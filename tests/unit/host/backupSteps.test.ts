@@ -86,9 +86,11 @@ describe("backup configuration details", () => {
     expect(repositoryOf({ ...base.backup!, nas: { ...base.backup!.nas, host: "fd00::10" } })).toBe("sftp:aiws-backup@[fd00::10]:/volume1/backup/workstation");
   });
 
-  it("requires only the storage mountpoints that are backed up", () => {
+  it("requires the storage mountpoints that are backed up, or that hold a backed-up path", () => {
     expect(requiredMounts(quad)).toEqual(["/data"]);
     expect(requiredMounts({ ...base, backup: { ...base.backup!, paths: ["/home"] } })).toEqual([]);
+    // A path below a mountpoint needs that mountpoint: unmounted, the path is an empty directory on the OS drive.
+    expect(requiredMounts({ ...quad, backup: { ...quad.backup!, paths: ["/home", "/data/projects"] } })).toEqual(["/data"]);
   });
 
   it("has no steps without a backup section, and does not wait for storage that is not there", () => {
