@@ -36,6 +36,11 @@ if [ -n "$problem" ]; then
       echo "mdadm created $MD_DEVICE, but it does not match the profile: $problem"
       exit 1
     fi
+    # Each member now carries the array's UUID: recorded, so that the array's drives are not
+    # destroyed again on storage.wipe alone once they hold data.
+    for i in "${!AIWS_MEMBERS[@]}"; do
+      aiws_record_made_filesystem "${AIWS_MEMBERS[$i]}" "${AIWS_MEMBER_SERIALS[$i]}"
+    done
   fi
 fi
 

@@ -188,7 +188,7 @@ aiws_safe_mode_target() {
   uuid=$(blkid -p -o value -s UUID "$path" 2>/dev/null || true)
   if [ -n "$uuid" ] && made=$(awk -v u="$uuid" '$1 == u { print $3; exit }' "$AIWS_FS_RECORD" 2>/dev/null) && [ -n "$made" ] &&
     ! printf '%s\n' "${REFORMAT:-}" | grep -qxF -- "$uuid" && ! grep -qxF -- "$uuid" "$AIWS_REFORMAT_CONFIRMED" 2>/dev/null; then
-    AIWS_REFUSALS+=("$head: it holds the filesystem aiws made on $made (UUID $uuid), which may hold your data by now; storage.wipe alone does not destroy it again")
+    AIWS_REFUSALS+=("$head: it holds the filesystem (or RAID array) aiws made on $made (UUID $uuid), which may hold your data by now; storage.wipe alone does not destroy it again")
     AIWS_REFUSALS+=("  to destroy it once, set in the profile: storage.reformat: [\"$uuid\"] (npm run switch -- --migrate confirms it by itself, after a verified backup)")
     return 0
   fi
@@ -229,7 +229,8 @@ aiws_safe_mode_report() {
   return 0
 }
 
-# Records the filesystem just made on $1 (its UUID, the device, when, the serials) as aiws's.
+# Records the filesystem (or array member) just made on $1 (its UUID, the device, when, the
+# serials) as aiws's.
 aiws_record_made_filesystem() {
   local uuid
   uuid=$(blkid -p -o value -s UUID "$1" 2>/dev/null || true)

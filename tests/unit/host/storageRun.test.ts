@@ -192,7 +192,7 @@ describe("storage-raid0-array against a fake md kernel", () => {
     const wipe = ["2402E8A20001", "2402E8A20002"];
     const refused = run(arrayStep(h, wipe));
     expect(refused.code).toBe(1);
-    expect(refused.stdout).toContain(`refusing to use ${h.members[1]} (serial 2402E8A20002): it holds the filesystem aiws made on 2026-03-01T09:00:00Z (UUID ${fsUuid}), which may hold your data by now; storage.wipe alone does not destroy it again`);
+    expect(refused.stdout).toContain(`refusing to use ${h.members[1]} (serial 2402E8A20002): it holds the filesystem (or RAID array) aiws made on 2026-03-01T09:00:00Z (UUID ${fsUuid}), which may hold your data by now; storage.wipe alone does not destroy it again`);
     expect(refused.stdout).toContain(`  to destroy it once, set in the profile: storage.reformat: ["${fsUuid}"]`);
     expect(h.log()).toEqual([]);
     // Confirmed by the migration on the host, or in the profile: created.
@@ -200,6 +200,11 @@ describe("storage-raid0-array against a fake md kernel", () => {
     writeFileSync(confirmed, `${fsUuid}\n`);
     expect(run(arrayStep(h, wipe), { AIWS_REFORMAT_CONFIRMED: confirmed })).toMatchObject({ code: 0 });
     expect(h.log().some((l) => l.startsWith("mdadm --create"))).toBe(true);
+    // The new array's members are recorded in turn (blkid answers for the one it knows).
+    expect(readFileSync(record, "utf8").split("\n").filter(Boolean)).toEqual([
+      expect.stringContaining(fsUuid),
+      expect.stringMatching(new RegExp(`^${fsUuid} ${h.members[1]} \\S+ 2402E8A20002$`)),
+    ]);
   });
 
   it("names an array found running as md127 in mdadm.conf and asks for a reboot, without re-creating it", () => {
@@ -336,7 +341,7 @@ describe.skipIf(!canUseLoopDevices() || lacks("mkfs.ext4"))("storage filesystem 
     const relabel = (reformat: string[] = []) => filesystemStep({ slug: "data", device: dev, kind: "drive", serials: ["LOOPSERIAL1"], fstype: "ext4", label: "aiws-scratch", mkfsArgs: [], mountpoint: "/scratch" }, ["LOOPSERIAL1"], ["storage-packages"], reformat);
     const refused = apply(relabel());
     expect(refused.code).toBe(1);
-    expect(refused.stdout).toContain(`it holds the filesystem aiws made on `);
+    expect(refused.stdout).toContain(`it holds the filesystem (or RAID array) aiws made on `);
     expect(refused.stdout).toContain(`storage.reformat: ["${uuid}"]`);
     expect(blkid(dev, "UUID")).toBe(uuid);
     expect(apply(relabel([uuid])).code).toBe(0);
