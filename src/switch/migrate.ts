@@ -266,7 +266,7 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       await root(newLayoutCheck, "checking the new layout before the restore");
       await root(`${RESTIC_WRAPPER} restore ${shellQuote(snapshot)} --target / ${includes} --verify`, "restic restore");
       await journal("restored");
-      return `restored ${mounts.join(", ")} from the verified snapshot ${snapshot.slice(0, 8)}`;
+      return `restored ${mounts.filter((m) => !dropped.includes(m)).join(", ")} from the verified snapshot ${snapshot.slice(0, 8)}`;
     });
     if (todo("compared")) await phase("verify-again", async () => {
       await root(newLayoutCheck, "checking the new layout before the comparison");
