@@ -9,13 +9,16 @@
  * and the inference services answering, then a reboot that never comes back.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labDown, labState, rebootGuest } from "../../src/lab/lab.js";
 import { waitDownCommand } from "../../src/pulumi/reboot.js";
 import type { Step } from "../../src/host/step.js";
-import { net, repoRoot } from "../../src/lab/config.js";
+import { net, paths, repoRoot } from "../../src/lab/config.js";
 import { LAB_PROFILES, LAB_SERIALS, labSecrets, prepareLab } from "../../lab/workstation.js";
-import { assertInference, converge, drift, driftedIds, failure, out, phase, printTimings, sh, until } from "./helpers.js";
+import { assertInference, cli, converge, drift, driftedIds, failure, out, phase, printTimings, sh, until } from "./helpers.js";
 
 const PROFILE = LAB_PROFILES.raid0;
 const USER = "aiws";
@@ -109,6 +112,29 @@ describe("lab-raid0 (RAID 0 over four NVMe drives, non-root user)", () => {
       await assertLimitsAndTimers();
       await assertInference(labSecrets().inferenceApiKey!);
     });
+  });
+
+  it("npm run doctor reads the workstation as the non-root login: host key, sudo, the OS; a wrong host key and a login without sudo fail, saying why", async () => {
+    const target = ["--host", net.guestIp, "--identity", paths.labKey];
+    const r = await phase("npm run doctor against the guest", async () => cli("doctor", [...target, "--user", USER]));
+    console.log(`[e2e] npm run doctor, exit ${r.code}:\n${r.stdout}${r.stderr}`);
+    expect(r.stdout).toContain(`ok    SSH: logged in to ${USER}@${net.guestIp} as ${USER}, host key checked`);
+    expect(r.stdout).toContain(`ok    sudo: ${USER} has passwordless sudo`);
+    expect(r.stdout).toContain("ok    OS: debian 12");
+    // A host key that is not the guest's: the login itself is refused.
+    const other = mkdtempSync(join(tmpdir(), "aiws-otherkey-"));
+    spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(other, "k")]);
+    const wrongKey = readFileSync(join(other, "k.pub"), "utf8").split(" ").slice(0, 2).join(" ");
+    const wrong = cli("doctor", [...target, "--user", USER, "--host-key", wrongKey]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toContain("FAIL  SSH:");
+    // A login without passwordless sudo.
+    await sh(`id nosudo >/dev/null 2>&1 || useradd -m -s /bin/bash nosudo; usermod --password "*" nosudo; install -d -o nosudo -m 700 ~nosudo/.ssh; install -o nosudo -m 600 ~${USER}/.ssh/authorized_keys ~nosudo/.ssh/authorized_keys`);
+    const nosudo = cli("doctor", [...target, "--user", "nosudo"]);
+    console.log(`[e2e] npm run doctor as a login without sudo, exit ${nosudo.code}:\n${nosudo.stdout}`);
+    expect(nosudo.code).toBe(1);
+    expect(nosudo.stdout).toContain("FAIL  sudo: nosudo cannot run sudo -n: every step runs as root through it");
+    await sh("userdel -r nosudo 2>/dev/null || true");
   });
 
   it("converges again with every check passing first and nothing applied", async () => {
