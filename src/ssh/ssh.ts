@@ -93,18 +93,21 @@ export class SshSession {
     }
     return new Promise((resolve) => {
       const child = spawn("ssh", this.args(remote, socket), { stdio: ["pipe", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
+      // Kept as bytes and decoded once: a chunk may end inside a multi-byte UTF-8 character.
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      const text = (b: Buffer[]) => Buffer.concat(b).toString("utf8");
       const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      child.stdout.on("data", (d: Buffer) => out.push(d));
+      child.stderr.on("data", (d: Buffer) => err.push(d));
       child.on("error", (e) => {
         clearTimeout(timer);
-        resolve({ code: SSH_FAILED, stdout, stderr: `${stderr}${e.message}` });
+        resolve({ code: SSH_FAILED, stdout: text(out), stderr: `${text(err)}${e.message}` });
       });
       child.on("close", (code, signal) => {
         clearTimeout(timer);
-        resolve({ code: code ?? (signal ? SSH_FAILED : 1), stdout, stderr: signal ? `${stderr}timed out after ${timeoutMs} ms` : stderr });
+        const stderr = text(err);
+        resolve({ code: code ?? (signal ? SSH_FAILED : 1), stdout: text(out), stderr: signal ? `${stderr}timed out after ${timeoutMs} ms` : stderr });
       });
       child.stdin.on("error", () => undefined); // the remote may exit before reading everything
       child.stdin.end(stdin);
