@@ -152,6 +152,8 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
         // Nothing was destroyed, but the old layout may have been written to since (it was put
         // back by hand, the host rebooted): its snapshot proves nothing now. Start over.
         log(`migration: ${j.id} stopped before any drive was touched: starting over from a new backup`);
+        // Its units may still be stopped: a stop from here on starts them again.
+        quiesced = true;
         await root(`rm -f ${IN_PROGRESS} ${JOURNAL}\n${mountBackScript(mounts)}`, "putting the old layout back");
       } else {
         ({ id, snapshot } = j);
@@ -191,11 +193,11 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       if (!Number.isFinite(frozenAt)) throw new Stop(`quiescing the old layout printed no time: ${lastLines(out)}`);
       return out.replace(/\n?frozen-at \d+$/m, "");
     });
-    const started = now();
     if (!passed) await phase("backup", async () => {
       await root("systemctl start aiws-backup.service", "the backup (aiws-backup.service)");
       const status = await readStatus(root);
-      if (!status.lastBackup || Date.parse(status.lastBackup.time) < started.getTime() - 1000) throw new Stop("the backup unit finished but recorded no new backup");
+      // Both times are the host's clock: the one running this may be set differently.
+      if (!status.lastBackup || Date.parse(status.lastBackup.time) / 1000 < frozenAt - 1) throw new Stop("the backup unit finished but recorded no new backup");
       // Tagged so that the retention never removes it (backup-run: --keep-tag aiws-migration), and
       // found again by its own tag: restic gives a re-tagged snapshot a new id.
       await root(`${RESTIC_WRAPPER} tag --add aiws-migration --add aiws-migration-${id} ${shellQuote(status.lastBackup.snapshot)}`, "tagging the snapshot");

@@ -357,6 +357,13 @@ describe("the layout migration", () => {
       expect(r.error).toContain("no drive was touched");
     });
 
+    it("judges the new backup by the host's clock, not by the clock of the machine running the switch", async () => {
+      // This laptop's clock runs 10 minutes ahead of the workstation's.
+      const ahead = new Date(NOW.getTime() + 10 * 60_000);
+      const r = await runMigration({ host: healthyHost(), from, to, converge: async () => undefined, now: () => ahead });
+      expect(r.ok, r.error).toBe(true);
+    });
+
     it("waits for a backup already running before it makes the data read-only", async () => {
       const host = healthyHost();
       await runMigration({ host, from, to, converge: async () => undefined, now: () => NOW });
