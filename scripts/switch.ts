@@ -22,7 +22,8 @@ import { diffProfiles } from "../src/switch/diff.js";
 import { gateSwitch, type BackupState } from "../src/switch/gate.js";
 import { formatSwitch } from "../src/switch/format.js";
 import { migrationPlan } from "../src/switch/migration.js";
-import { readJournal, runMigration } from "../src/switch/migrate.js";
+import { readJournal } from "../src/switch/journal.js";
+import { runMigration } from "../src/switch/migrate.js";
 import type { Profile } from "../src/profile/schema/profile.js";
 
 const SWITCH: CommandSpec = {

@@ -3,7 +3,8 @@ import { RESTIC_WRAPPER, STATE_DIR, STATUS_COMMAND } from "../host/backup/paths.
 import { isBackupFresh, parseBackupStatus } from "../host/backup/status.js";
 import { shellQuote } from "../host/render.js";
 import type { RunResult } from "../ssh/ssh.js";
-import { dataMountpoints } from "./migration.js";
+import { dataMountpoints, droppedWithDataScript, isUnder } from "./migration.js";
+import { JOURNAL, readJournal, type Journal, type Stage } from "./journal.js";
 import { REFORMAT_CONFIRMED, STOPPED_UNITS, mountBackScript, quiesceScript, resumeScript, unitsToStop, unmountScript, unquiesceScript } from "./quiesce.js";
 import { classifyUnbacked, unbackedRefusal } from "./unbacked.js";
 import { capacityRefusal, driveSizesScript, newFilesystems, parseDriveSizes } from "./capacity.js";
@@ -58,22 +59,6 @@ export interface MigrationResult {
 const MANIFEST = `${STATE_DIR}/migration-manifest.sha256z`;
 /** While it exists, aiws-backup refuses to run (src/host/backup/host/backup-run): the data volumes are not to be trusted. */
 const IN_PROGRESS = `${STATE_DIR}/migration-in-progress`;
-/**
- * The migration's journal on the host: its id, the verified snapshot and the last stage it
- * passed, so that `--resume` goes on from there after any stop, whoever ran it.
- */
-export const JOURNAL = `${STATE_DIR}/migration-journal.json`;
-type Stage = "verified" | "rebuilding" | "rebuilt" | "restored" | "compared";
-interface Journal {
-  readonly version: 1;
-  readonly id: string;
-  /** What the old and new layouts mount: a resume must name the same migration. */
-  readonly from: string;
-  readonly to: string;
-  readonly snapshot: string;
-  readonly stage: Stage;
-  readonly files?: { readonly from: string; readonly to: string };
-}
 /** What backup-run compares each data filesystem with (src/host/backup/host/backup-lib.sh). */
 const BACKUP_GUARD = `${STATE_DIR}/backup-guard`;
 
@@ -312,21 +297,6 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
   }
 }
 
-/** The journal of the migration in progress on the host, or why there is none to resume. */
-export async function readJournal(host: RootShell): Promise<Journal | { error: string }> {
-  const r = await host.runScript(`cat ${JOURNAL} 2>/dev/null || true\n`, { timeoutMs: 120_000 });
-  if (r.code !== 0) return { error: `reading the migration's journal failed (exit ${r.code}): ${lastLines(r.stderr || r.stdout)}` };
-  const text = r.stdout.trim();
-  if (!text) return { error: `there is no migration to resume on this host (${JOURNAL} is absent): a migration that stopped before the rebuild put the old layout back; run the switch with --migrate again` };
-  try {
-    const j = JSON.parse(text) as Journal;
-    if (j.version !== 1 || typeof j.snapshot !== "string" || typeof j.stage !== "string") throw new Error("fields");
-    return j;
-  } catch {
-    return { error: `${JOURNAL} is not a migration journal (${lastLines(text)}): resume by hand, or remove it` };
-  }
-}
-
 async function readStatus(root: (s: string, what: string) => Promise<string>) {
   const parsed = parseBackupStatus(await root(STATUS_COMMAND, "reading the backup status"));
   if (!parsed.status) throw new Stop(parsed.error);
@@ -365,21 +335,6 @@ function parseSnapshot(json: string): { id: string; time: string } {
   const found = list.filter((x) => typeof x.id === "string" && /^[0-9a-f]{64}$/.test(x.id));
   if (found.length !== 1) throw new Stop(`found ${found.length} snapshot(s) with the migration's tag, expected one`);
   return { id: found[0]!.id!, time: found[0]!.time ?? "" };
-}
-
-/** True when path `m` is `n` or lies below it. */
-function isUnder(m: string, n: string): boolean {
-  return m === n || m.startsWith(n.endsWith("/") ? n : `${n}/`);
-}
-
-/** One line per mountpoint that holds anything besides lost+found: `MOUNTPOINT<TAB>first entry`. */
-function droppedWithDataScript(dropped: readonly string[]): string {
-  return `for m in ${dropped.map(shellQuote).join(" ")}; do
-  mountpoint -q "$m" || continue
-  first=$(find "$m" -xdev -mindepth 1 ! -path "$m/lost+found" ! -path "$m/lost+found/*" -print -quit)
-  if [[ -n $first ]]; then printf '%s\\t%s\\n' "$m" "$first"; fi
-done
-`;
 }
 
 function lastLines(s: string): string {

@@ -1,4 +1,5 @@
 import type { Profile } from "../profile/schema/profile.js";
+import { shellQuote } from "../host/render.js";
 import { unitsToStop } from "./quiesce.js";
 
 /**
@@ -70,4 +71,19 @@ export function migrationPlan(from: Profile, to: Profile, toFile: string, stack:
       commands: [`systemctl start ${units}`],
     },
   ];
+}
+
+/** True when path `m` is `n` or lies below it. */
+export function isUnder(m: string, n: string): boolean {
+  return m === n || m.startsWith(n.endsWith("/") ? n : `${n}/`);
+}
+
+/** One line per mountpoint that holds anything besides lost+found: `MOUNTPOINT<TAB>first entry`. */
+export function droppedWithDataScript(dropped: readonly string[]): string {
+  return `for m in ${dropped.map(shellQuote).join(" ")}; do
+  mountpoint -q "$m" || continue
+  first=$(find "$m" -xdev -mindepth 1 ! -path "$m/lost+found" ! -path "$m/lost+found/*" -print -quit)
+  if [[ -n $first ]]; then printf '%s\\t%s\\n' "$m" "$first"; fi
+done
+`;
 }

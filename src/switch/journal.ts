@@ -1,0 +1,36 @@
+import { STATE_DIR } from "../host/backup/paths.js";
+import type { RunResult } from "../ssh/ssh.js";
+
+/**
+ * The migration's journal on the host: its id, the verified snapshot and the last stage it
+ * passed, so that `--resume` goes on from there after any stop, whoever ran it.
+ */
+export const JOURNAL = `${STATE_DIR}/migration-journal.json`;
+export type Stage = "verified" | "rebuilding" | "rebuilt" | "restored" | "compared";
+export interface Journal {
+  readonly version: 1;
+  readonly id: string;
+  /** What the old and new layouts mount: a resume must name the same migration. */
+  readonly from: string;
+  readonly to: string;
+  readonly snapshot: string;
+  readonly stage: Stage;
+  readonly files?: { readonly from: string; readonly to: string };
+}
+
+/** The journal of the migration in progress on the host, or why there is none to resume. */
+export async function readJournal(host: { runScript(script: string, opts?: { timeoutMs?: number }): Promise<RunResult> }): Promise<Journal | { error: string }> {
+  const r = await host.runScript(`cat ${JOURNAL} 2>/dev/null || true\n`, { timeoutMs: 120_000 });
+  if (r.code !== 0) return { error: `reading the migration's journal failed (exit ${r.code}): ${tail(r.stderr || r.stdout)}` };
+  const text = r.stdout.trim();
+  if (!text) return { error: `there is no migration to resume on this host (${JOURNAL} is absent): a migration that stopped before the rebuild put the old layout back; run the switch with --migrate again` };
+  try {
+    const j = JSON.parse(text) as Journal;
+    if (j.version !== 1 || typeof j.snapshot !== "string" || typeof j.stage !== "string") throw new Error("fields");
+    return j;
+  } catch {
+    return { error: `${JOURNAL} is not a migration journal (${tail(text)}): resume by hand, or remove it` };
+  }
+}
+
+const tail = (s: string) => s.trim().split("\n").slice(-3).join(" / ");
