@@ -13,6 +13,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { checkProfileFile } from "../src/budget/check.js";
 import { formatReport } from "../src/budget/format.js";
+import { sudoersFix } from "../src/doctor/checks.js";
 import { parseSecretFiles, secretsNeeded, stackNameProblem } from "../src/init/secrets.js";
 import { fingerprintHowto, HOST_KEY_LINE } from "../src/ssh/hostTrust.js";
 import { SshSession, SSH_FAILED, sshFailure } from "../src/ssh/ssh.js";
@@ -154,7 +155,7 @@ await runCommand(INIT, async ({ opts }) => {
     if (user !== "root") {
       const sudo = await session.run("sudo -n true", { timeoutMs: 60_000 });
       if (sudo.code !== 0) {
-        console.error(`init: ${user} cannot run sudo -n (every step runs as root through it). On the workstation: echo '${user} ALL=(ALL) NOPASSWD:ALL' | sudo tee /etc/sudoers.d/aiws && sudo chmod 0440 /etc/sudoers.d/aiws`);
+        console.error(`init: ${user} cannot run sudo -n (every step runs as root through it). On the workstation: ${sudoersFix(user)}`);
         return 1;
       }
     }
@@ -190,9 +191,10 @@ await runCommand(INIT, async ({ opts }) => {
   };
   setSecret("aiws:sshPrivateKey", readFileSync(keyFile!, "utf8"));
   const inStack = new Set(Object.keys(JSON.parse(pulumi(stack, ["config", "--json"]).stdout || "{}") as Record<string, unknown>));
+  const needed = secretsNeeded(profile);
   const missing: string[] = [];
   const secretLines: string[] = [];
-  for (const [name, steps] of secretsNeeded(profile)) {
+  for (const [name, steps] of needed) {
     const file = secretFiles.get(name);
     if (file) {
       if (!existsSync(file)) throw new InputError(`--secret ${name}=${file}: no such file`);
@@ -213,15 +215,11 @@ await runCommand(INIT, async ({ opts }) => {
     }
   }
   console.log(`5. stack ${stack} (stacks/Pulumi.${stack}.yaml): host, user, port, profile and host key set; aiws:sshPrivateKey stored as a secret${secretLines.length ? `; ${secretLines.join(", ")}` : ""}`);
-  for (const name of [...secretFileNamesNotNeeded(secretFiles, secretsNeeded(profile))]) console.log(`   note: --secret ${name}: the profile needs no such secret; not stored`);
+  for (const name of [...secretFiles.keys()].filter((n) => !needed.has(n))) console.log(`   note: --secret ${name}: the profile needs no such secret; not stored`);
   if (missing.length > 0) {
-    console.error(`init: still to set, as secrets (from a file, never the command line):\n${missing.map((n) => `  pulumi config set --secret aiws:${n} --stack ${stack} < FILE   (needed by ${secretsNeeded(profile).get(n)!.join(", ")})`).join("\n")}\n  or run init again with --secret ${missing.map((n) => `${n}=FILE`).join(",")}`);
+    console.error(`init: still to set, as secrets (from a file, never the command line):\n${missing.map((n) => `  pulumi config set --secret aiws:${n} --stack ${stack} < FILE   (needed by ${needed.get(n)!.join(", ")})`).join("\n")}\n  or run init again with --secret ${missing.map((n) => `${n}=FILE`).join(",")}`);
     return 1;
   }
   console.log(`\nReady. Next: npm run doctor -- --stack ${stack}, then pulumi preview --stack ${stack} and pulumi up --stack ${stack}.`);
   return 0;
 });
-
-function secretFileNamesNotNeeded(files: Map<string, string>, needed: Map<string, string[]>): string[] {
-  return [...files.keys()].filter((n) => !needed.has(n));
-}

@@ -139,6 +139,11 @@ export const HOST_PROBE = [
 /** The driver, CUDA and the runtimes' wheels: what a first converge writes under /usr and /var. */
 export const MIN_FREE_BYTES = 20e9;
 
+/** The line that gives a login passwordless sudo (every step runs as root through `sudo -n`). */
+export function sudoersFix(user: string): string {
+  return `echo '${user} ALL=(ALL) NOPASSWD:ALL' | sudo tee /etc/sudoers.d/aiws && sudo chmod 0440 /etc/sudoers.d/aiws`;
+}
+
 export function hostChecks(probe: Map<string, string>, host: string): Check[] {
   const out: Check[] = [{ name: "SSH", status: "ok", detail: `logged in to ${host} as ${probe.get("user") ?? "?"}, host key checked` }];
   const user = probe.get("user") ?? "";
@@ -150,7 +155,7 @@ export function hostChecks(probe: Map<string, string>, host: string): Check[] {
             name: "sudo",
             status: "fail",
             detail: `${user} cannot run sudo -n: every step runs as root through it`,
-            fix: `on the workstation: echo '${user} ALL=(ALL) NOPASSWD:ALL' | sudo tee /etc/sudoers.d/aiws && sudo chmod 0440 /etc/sudoers.d/aiws`,
+            fix: `on the workstation: ${sudoersFix(user)}`,
           },
     );
   }

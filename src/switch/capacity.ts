@@ -1,5 +1,6 @@
 import type { Profile } from "../profile/schema/profile.js";
 import { storageLayout } from "../host/storage/layout.js";
+import { isUnder } from "./migration.js";
 
 /**
  * Whether the new layout can hold what the migration will restore, asked before the wipe:
@@ -43,7 +44,7 @@ export function capacityRefusal(files: ReadonlyMap<string, number>, filesystems:
   const deepestFirst = [...filesystems].sort((a, b) => b.mountpoint.length - a.mountpoint.length);
   const need = new Map<string, number>();
   for (const [path, bytes] of files) {
-    const fs = deepestFirst.find((f) => path === f.mountpoint || path.startsWith(f.mountpoint.endsWith("/") ? f.mountpoint : `${f.mountpoint}/`));
+    const fs = deepestFirst.find((f) => isUnder(path, f.mountpoint));
     if (fs) need.set(fs.mountpoint, (need.get(fs.mountpoint) ?? 0) + bytes);
   }
   const short: string[] = [];

@@ -21,7 +21,7 @@ export interface Journal {
 /** The journal of the migration in progress on the host, or why there is none to resume. */
 export async function readJournal(host: { runScript(script: string, opts?: { timeoutMs?: number }): Promise<RunResult> }): Promise<Journal | { error: string }> {
   const r = await host.runScript(`cat ${JOURNAL} 2>/dev/null || true\n`, { timeoutMs: 120_000 });
-  if (r.code !== 0) return { error: `reading the migration's journal failed (exit ${r.code}): ${tail(r.stderr || r.stdout)}` };
+  if (r.code !== 0) return { error: `reading the migration's journal failed (exit ${r.code}): ${lastLines(r.stderr || r.stdout)}` };
   const text = r.stdout.trim();
   if (!text) return { error: `there is no migration to resume on this host (${JOURNAL} is absent): a migration that stopped before the rebuild put the old layout back; run the switch with --migrate again` };
   try {
@@ -29,8 +29,11 @@ export async function readJournal(host: { runScript(script: string, opts?: { tim
     if (j.version !== 1 || typeof j.snapshot !== "string" || typeof j.stage !== "string") throw new Error("fields");
     return j;
   } catch {
-    return { error: `${JOURNAL} is not a migration journal (${tail(text)}): resume by hand, or remove it` };
+    return { error: `${JOURNAL} is not a migration journal (${lastLines(text)}): resume by hand, or remove it` };
   }
 }
 
-const tail = (s: string) => s.trim().split("\n").slice(-3).join(" / ");
+/** The last three lines of a command's output, on one line, for a message. */
+export function lastLines(s: string): string {
+  return s.trim().split("\n").slice(-3).join(" / ");
+}

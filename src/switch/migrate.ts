@@ -4,7 +4,7 @@ import { isBackupFresh, parseBackupStatus } from "../host/backup/status.js";
 import { shellQuote } from "../host/render.js";
 import type { RunResult } from "../ssh/ssh.js";
 import { dataMountpoints, droppedWithDataScript, isUnder } from "./migration.js";
-import { JOURNAL, readJournal, type Journal, type Stage } from "./journal.js";
+import { JOURNAL, lastLines, readJournal, type Journal, type Stage } from "./journal.js";
 import { REFORMAT_CONFIRMED, STOPPED_UNITS, mountBackScript, quiesceScript, resumeScript, unitsToStop, unmountScript, unquiesceScript } from "./quiesce.js";
 import { classifyUnbacked, unbackedRefusal } from "./unbacked.js";
 import { capacityRefusal, driveSizesScript, newFilesystems, parseDriveSizes } from "./capacity.js";
@@ -335,8 +335,4 @@ function parseSnapshot(json: string): { id: string; time: string } {
   const found = list.filter((x) => typeof x.id === "string" && /^[0-9a-f]{64}$/.test(x.id));
   if (found.length !== 1) throw new Stop(`found ${found.length} snapshot(s) with the migration's tag, expected one`);
   return { id: found[0]!.id!, time: found[0]!.time ?? "" };
-}
-
-function lastLines(s: string): string {
-  return s.trim().split("\n").slice(-3).join(" / ");
 }
