@@ -69,7 +69,7 @@ const common = (profile: Profile) => ({
 function repoStep(profile: Profile): Step {
   return {
     id: NVIDIA_STEP_IDS.repo,
-    title: "NVIDIA's CUDA apt repository (cuda-keyring), for Ubuntu 24.04 or Debian 12",
+    title: "NVIDIA's CUDA apt repository (its checked signing key, not the cuda-keyring package), for Ubuntu 24.04 or Debian 12",
     concern: "nvidia",
     after: ["base-packages"],
     ...withLib(NVIDIA_LIB, REPO),
@@ -77,7 +77,8 @@ function repoStep(profile: Profile): Step {
       ...common(profile),
       KEYRING_PACKAGE: CUDA_KEYRING.package,
       KEYRING_FILE: CUDA_KEYRING.file,
-      KEYRING_GPG: "/usr/share/keyrings/cuda-archive-keyring.gpg",
+      KEYRING_IN_PACKAGE: CUDA_KEYRING.keyring,
+      KEYRING_GPG: CUDA_KEYRING.keyring,
       REPO_KEY_FINGERPRINTS: profile.nvidia.repoKeyFingerprints === "trust-on-first-use" ? "trust-on-first-use" : profile.nvidia.repoKeyFingerprints.map((f) => f.toUpperCase()).join("\n"),
       SOURCES_DIR: "/etc/apt/sources.list.d",
       APT_SOURCE_FILE: "/etc/apt/sources.list.d/aiws-nvidia-cuda.list",

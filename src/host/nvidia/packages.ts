@@ -26,7 +26,13 @@ export const OS_RELEASE_IDS: Readonly<Record<NvidiaDistro, string>> = {
 export const DEFAULT_NVIDIA_REPO_URL = "https://developer.download.nvidia.com/compute/cuda/repos/{distro}/x86_64/";
 
 /** The keyring package NVIDIA publishes at the root of each repository directory. */
-export const CUDA_KEYRING = { package: "cuda-keyring", version: "1.1-1", file: "cuda-keyring_1.1-1_all.deb" } as const;
+export const CUDA_KEYRING = {
+  package: "cuda-keyring",
+  version: "1.1-1",
+  file: "cuda-keyring_1.1-1_all.deb",
+  /** The keyring inside the package: the one file aiws takes from it (after checking its keys). */
+  keyring: "/usr/share/keyrings/cuda-archive-keyring.gpg",
+} as const;
 
 /** The repository URL for one distro: the template with `{distro}` filled in, ending in `/`. */
 export function nvidiaRepoUrl(template: string, distro: NvidiaDistro): string {

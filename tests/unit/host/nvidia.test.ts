@@ -170,6 +170,7 @@ esac`,
       SOURCES_DIR: join(root, "sources.list.d"),
       APT_SOURCE_FILE: join(root, "sources.list.d/aiws-nvidia-cuda.list"),
       MOK_KEYS: join(root, "mok.pub"),
+      KEYRING_GPG: join(root, "keyrings/cuda-archive-keyring.gpg"),
     });
   return {
     root,
@@ -205,7 +206,7 @@ describe("nvidia steps, run with bash against stand-ins", () => {
 
   it("picks the repository and packages from /etc/os-release", () => {
     const u = fakeHost(UBUNTU).run(repo, "check");
-    expect(u.stdout).toBe("cuda-keyring is not installed: NVIDIA's ubuntu2404 repository (https://developer.download.nvidia.com/compute/cuda/repos/ubuntu2404/x86_64/) is not configured\n");
+    expect(u.stdout).toMatch(/^\/.*\/keyrings\/cuda-archive-keyring.gpg is missing: NVIDIA's ubuntu2404 repository \(https:\/\/developer.download.nvidia.com\/compute\/cuda\/repos\/ubuntu2404\/x86_64\/\) is not configured\n$/);
     expect(fakeHost(DEBIAN).run(driver, "check").stdout).toBe("nvidia-open is not installed (NVIDIA driver branch 580, open kernel modules)\n");
     expect(fakeHost(UBUNTU).run(driver, "check").stdout).toBe("nvidia-open-580 is not installed (NVIDIA driver branch 580, open kernel modules)\n");
   });
@@ -312,13 +313,30 @@ describe("nvidia steps, run with bash against stand-ins", () => {
       expect(runBash(["-c", `. ${join(import.meta.dirname, "../../../src/host/nvidia/keyring.sh")}; aiws_keyring_fingerprints "$1"`, "x", armored]).status).not.toBe(0);
     });
 
-    /** The repository step against a host where curl "downloads" the given package and dpkg -i records what it installs. */
-    function applyWith(deb: string, fingerprints: string) {
-      const h = fakeHost(DEBIAN);
+    /**
+     * The repository step against a host where curl "downloads" the given package; dpkg records
+     * any install (the package must never be installed: its maintainer scripts would run as root).
+     */
+    function applyWith(deb: string, fingerprints: string, installed: Record<string, string> = {}, ownerKeyring?: string) {
+      const h = fakeHost(DEBIAN, installed);
+      if (ownerKeyring) {
+        mkdirSync(join(h.root, "keyrings"));
+        writeFileSync(join(h.root, "keyrings/cuda-archive-keyring.gpg"), readFileSync(ownerKeyring));
+      }
       fake(h.bin, "curl", `out=""; while (($#)); do [[ $1 == -o ]] && out=$2; shift; done; cp ${deb} "$out"`);
-      fake(h.bin, "dpkg", `case " $* " in *" -i "*) echo "dpkg $*" >>${h.root}/dpkg-calls; echo "cuda-keyring 1.1-1" >>${h.root}/dpkg ;; esac`);
-      const r = runPhase(withVars(h.at(repo), { REPO_KEY_FINGERPRINTS: fingerprints }), "apply", { bin: h.bin, env: h.env });
-      return { r, installed: existsSync(join(h.root, "dpkg-calls")) };
+      fake(h.bin, "dpkg", `case " $* " in *" -i "* | *" --install "* | *" --unpack "*) echo "dpkg $*" >>${h.root}/dpkg-calls ;; esac`);
+      const step = withVars(h.at(repo), { REPO_KEY_FINGERPRINTS: fingerprints });
+      const r = runPhase(step, "apply", { bin: h.bin, env: h.env });
+      const keyring = join(h.root, "keyrings/cuda-archive-keyring.gpg");
+      return {
+        r,
+        h,
+        step,
+        installed: existsSync(keyring),
+        keyring,
+        dpkgCalls: existsSync(join(h.root, "dpkg-calls")) ? readFileSync(join(h.root, "dpkg-calls"), "utf8") : "",
+        source: existsSync(join(h.root, "sources.list.d/aiws-nvidia-cuda.list")) ? readFileSync(join(h.root, "sources.list.d/aiws-nvidia-cuda.list"), "utf8") : "",
+      };
     }
 
     it("refuses a cuda-keyring whose key is not NVIDIA's, installing nothing; installs one whose keys are all pinned", () => {
@@ -330,6 +348,35 @@ describe("nvidia steps, run with bash against stand-ins", () => {
       const ok = applyWith(k.deb, k.fprs[0]!);
       expect(ok.r.status, ok.r.stderr).toBe(0);
       expect(ok.installed).toBe(true);
+      expect(readFileSync(ok.keyring)).toEqual(readFileSync(k.keyring));
+      expect(ok.source).toBe(`deb [signed-by=${ok.keyring}] https://developer.download.nvidia.com/compute/cuda/repos/debian12/x86_64/ /\n`);
+      // Only the checked keyring is taken: the package's maintainer scripts never run.
+      expect(ok.dpkgCalls).toBe("");
+      // In sync afterwards; remove takes away exactly what apply wrote.
+      expect(runPhase(ok.step, "check", { bin: ok.h.bin, env: ok.h.env }).status).toBe(0);
+      expect(runPhase(ok.step, "remove", { bin: ok.h.bin, env: ok.h.env }).status).toBe(0);
+      expect(existsSync(ok.keyring)).toBe(false);
+      expect(ok.dpkgCalls).toBe("");
+    });
+
+    it("never runs the package's maintainer scripts, and keeps a cuda-keyring the owner installed once its keys pass", () => {
+      const k = keyringPackage(1);
+      const evil = join(k.dir, "evil");
+      // A tampered package: its postinst would run as root under dpkg -i.
+      const tree = join(k.dir, "pkg");
+      writeFileSync(join(tree, "DEBIAN/postinst"), `#!/bin/sh\ntouch ${evil}\n`, { mode: 0o755 });
+      execFileSync("dpkg-deb", ["--build", tree, k.deb], { stdio: "ignore" });
+      const r = applyWith(k.deb, k.fprs[0]!);
+      expect(r.r.status, r.r.stderr).toBe(0);
+      expect(existsSync(evil)).toBe(false);
+      expect(r.dpkgCalls).toBe("");
+      // The owner's own cuda-keyring: its installed keyring is checked, not replaced.
+      const kept = applyWith(k.deb, k.fprs[0]!, { "cuda-keyring": "1.1-1" }, k.keyring);
+      expect(kept.r.status, kept.r.stderr).toBe(0);
+      expect(kept.dpkgCalls).toBe("");
+      const owner = applyWith(k.deb, "EB693B3035CD5710E231E123A4B469963BF863CC", { "cuda-keyring": "1.1-1" }, k.keyring);
+      expect(owner.r.status).toBe(1);
+      expect(owner.r.stderr).toContain(`the installed cuda-keyring's ${owner.keyring} holds the key(s) ${k.fprs[0]}, not the pinned EB693B3035CD5710E231E123A4B469963BF863CC`);
     });
 
     it("refuses a keyring that carries an extra key beside the pinned one", () => {
