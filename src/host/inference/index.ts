@@ -13,17 +13,16 @@ import {
   PATHS,
   healthUrl,
   llamaCppPrefix,
-  llamaCppUrl,
   llamaServerBinary,
   localAddress,
   modelDirs,
   ollamaPrefix,
-  ollamaUrl,
   serviceUnit,
   startTimeout,
   unitName,
   vllmVenv,
 } from "./units.js";
+import { llamaCppBuild, ollamaRelease, vllmBuild, vllmRequirement } from "./releases.js";
 
 /**
  * The inference concern: each service of the profile's `inference` section as a systemd unit
@@ -67,10 +66,9 @@ export const INFERENCE_STEP_IDS = {
   service: (s: InferenceService) => `inference-svc-${s.name}`,
 } as const;
 
-/** Packages each runtime's install needs beyond the base system. */
+/** Packages vLLM's install needs beyond the base system (llama.cpp's come with its catalog entry: src/host/inference/releases.ts). */
 export const RUNTIME_PACKAGES = {
   vllm: ["python3-venv", "python3-dev", "gcc"],
-  llamaCpp: ["cmake", "build-essential", "libcurl4-openssl-dev"],
 } as const;
 
 export interface InferenceStepOptions {
@@ -165,16 +163,19 @@ export function inferenceSteps(profile: Profile, opts: InferenceStepOptions = {}
 
   if (uses("vllm")) {
     const v = cfg.runtimes.vllm;
+    const pip = vllmRequirement(v, profile.nvidia.cudaVersion);
     steps.push(
       step({
         id: ids.vllm,
-        title: `vLLM ${v.version} in ${vllmVenv(v.version)}`,
+        title: `vLLM ${vllmBuild(v, profile.nvidia.cudaVersion)} in ${vllmVenv(vllmBuild(v, profile.nvidia.cudaVersion))}`,
         after: [ids.base],
         ...body("vllm"),
         vars: {
           VLLM_VERSION: v.version,
-          VLLM_VENV: vllmVenv(v.version),
+          VLLM_REQUIREMENT: pip.requirement,
+          VLLM_VENV: vllmVenv(vllmBuild(v, profile.nvidia.cudaVersion)),
           VLLM_PIP_INDEX: v.pipIndexUrl ?? "",
+          VLLM_EXTRA_INDEX: v.pipIndexUrl === undefined ? pip.extraIndex : "",
           VLLM_PACKAGES: RUNTIME_PACKAGES.vllm.join(" "),
           LLM_USER: LLM_USER.name,
         },
@@ -185,6 +186,7 @@ export function inferenceSteps(profile: Profile, opts: InferenceStepOptions = {}
 
   if (uses("ollama")) {
     const o = cfg.runtimes.ollama;
+    const download = ollamaRelease(o);
     steps.push(
       step({
         id: ids.ollama,
@@ -193,8 +195,8 @@ export function inferenceSteps(profile: Profile, opts: InferenceStepOptions = {}
         ...body("ollama"),
         vars: {
           OLLAMA_VERSION: o.version,
-          OLLAMA_URL: o.url ?? ollamaUrl(o.version),
-          OLLAMA_SHA256: o.sha256 ?? "",
+          OLLAMA_URL: download.url,
+          OLLAMA_SHA256: download.sha256,
           OLLAMA_PREFIX: ollamaPrefix(o.version),
           OLLAMA_USER: OLLAMA_USER.name,
           OLLAMA_HOME: OLLAMA_USER.home,
@@ -209,22 +211,24 @@ export function inferenceSteps(profile: Profile, opts: InferenceStepOptions = {}
 
   if (uses("llama.cpp")) {
     const l = cfg.runtimes.llamaCpp;
+    const build = llamaCppBuild(l);
     steps.push(
       step({
         id: ids.llamaCpp,
-        title: llamaBuild ? `llama.cpp ${l.version} llama-server, built with CUDA (${l.cudaArchitectures})` : `llama.cpp server at ${l.binary}`,
+        title: llamaBuild ? `llama.cpp ${l.version} llama-server, built with CUDA (${build.cudaArchitectures})` : `llama.cpp server at ${l.binary}`,
         after: [ids.base],
         ...body("llamacpp"),
         vars: {
           LLAMACPP_VERSION: l.version,
-          LLAMACPP_URL: l.url ?? llamaCppUrl(l.version),
-          LLAMACPP_SHA256: l.sha256 ?? "",
+          LLAMACPP_URL: build.url,
+          LLAMACPP_SHA256: build.sha256,
           LLAMACPP_PREFIX: llamaCppPrefix(l.version),
           LLAMACPP_BINARY: llamaServerBinary(cfg),
           LLAMACPP_BUILD: llamaBuild ? "1" : "0",
-          LLAMACPP_PACKAGES: RUNTIME_PACKAGES.llamaCpp.join(" "),
+          LLAMACPP_PACKAGES: build.packages.join(" "),
+          LLAMACPP_CMAKE_FLAGS: build.cmakeFlags.join(" "),
           CUDA_HOME: `/usr/local/cuda-${profile.nvidia.cudaVersion}`,
-          CUDA_ARCHS: l.cudaArchitectures,
+          CUDA_ARCHS: build.cudaArchitectures,
           LLM_USER: LLM_USER.name,
         },
       }),
@@ -247,7 +251,7 @@ export function inferenceSteps(profile: Profile, opts: InferenceStepOptions = {}
         vars: {
           UNIT_NAME: unitName(s),
           UNIT_FILE: `${PATHS.unitDir}/${unitName(s)}`,
-          UNIT_TEXT: serviceUnit(s, cfg, keyedHere).trimEnd(),
+          UNIT_TEXT: serviceUnit(s, cfg, keyedHere, profile.nvidia.cudaVersion).trimEnd(),
           HEALTH_URL: healthUrl(s),
           HEALTH_TIMEOUT: "5",
           START_TIMEOUT: String(startTimeout(s)),
@@ -270,7 +274,7 @@ function staleRuntimesStep(profile: Profile, after: string[]): Step {
   const cfg = profile.inference;
   const uses = (r: InferenceService["runtime"]) => cfg.services.some((s) => s.runtime === r);
   const keep = [
-    ...(uses("vllm") ? [vllmVenv(cfg.runtimes.vllm.version)] : []),
+    ...(uses("vllm") ? [vllmVenv(vllmBuild(cfg.runtimes.vllm, profile.nvidia.cudaVersion))] : []),
     ...(uses("ollama") ? [ollamaPrefix(cfg.runtimes.ollama.version)] : []),
     ...(uses("llama.cpp") && cfg.runtimes.llamaCpp.binary === undefined ? [llamaCppPrefix(cfg.runtimes.llamaCpp.version)] : []),
   ];

@@ -1,5 +1,7 @@
 import { sandboxDirectives, type SandboxArgs } from "../sandbox.js";
 import { DEFAULT_VLLM_MEMORY_FRACTION, type InferenceConfig, type InferenceService } from "../../profile/schema/inference.js";
+import { runtimeCatalog } from "../../profile/runtimeCatalog.js";
+import { vllmBuild } from "./releases.js";
 
 /**
  * Where the inference runtimes live on the host and the systemd units that run them: pure
@@ -24,9 +26,6 @@ export const OLLAMA_USER = { name: "ollama", home: "/var/lib/ollama" } as const;
 export const vllmVenv = (version: string) => `${PATHS.vllmRoot}/${version}`;
 export const ollamaPrefix = (version: string) => `${PATHS.ollamaRoot}/${version}`;
 export const llamaCppPrefix = (tag: string) => `${PATHS.llamaCppRoot}/${tag}`;
-
-export const ollamaUrl = (version: string) => `https://github.com/ollama/ollama/releases/download/v${version}/ollama-linux-amd64.tgz`;
-export const llamaCppUrl = (tag: string) => `https://github.com/ggml-org/llama.cpp/archive/refs/tags/${tag}.tar.gz`;
 
 /** The llama-server a service runs: the profile's binary, or the one aiws builds. */
 export function llamaServerBinary(cfg: InferenceConfig): string {
@@ -143,12 +142,15 @@ function onGpus(s: InferenceService, program: string, args: readonly string[]): 
   return { exec: [PATHS.gpuExec, s.gpus.join(","), program, ...args], env: [] };
 }
 
-/** The unit file for one service. `secrets`: whether the secrets environment file exists (API key, HF token). */
-export function serviceUnit(s: InferenceService, cfg: InferenceConfig, secrets: boolean): string {
+/**
+ * The unit file for one service. `secrets`: whether the secrets environment file exists (API
+ * key, HF token); `cudaVersion`: the profile's, which picks the vLLM build (releases.ts).
+ */
+export function serviceUnit(s: InferenceService, cfg: InferenceConfig, secrets: boolean, cudaVersion: string = runtimeCatalog().defaults.cuda): string {
   const dirs = modelDirs(cfg);
   const model = `${s.model} ${s.quantization}`;
   if (s.runtime === "vllm") {
-    const v = cfg.runtimes.vllm.version;
+    const v = vllmBuild(cfg.runtimes.vllm, cudaVersion);
     const run = onGpus(s, `${vllmVenv(v)}/bin/vllm`, vllmArgs(s));
     return unitText({
       description: `aiws: vLLM ${v} serving ${s.name} (${model}) on port ${s.port}`,

@@ -15,5 +15,8 @@ if [[ -n $VLLM_PIP_INDEX ]]; then
     index+=(--trusted-host "${host##*@}")
   fi
 fi
-# One pinned requirement; pip resolves the torch build it was released with (CUDA 12.8 wheels, sm_120).
-"$VLLM_VENV/bin/python" -m pip install --disable-pip-version-check --no-input "${index[@]}" "vllm==$VLLM_VERSION"
+# The build for the profile's CUDA (profiles/catalog/runtimes.yaml): PyPI's default wheel, or
+# a variant (vllm==0.31.0+cu129) from vLLM's own index, with its dependencies from PyPI.
+[[ -z $VLLM_EXTRA_INDEX ]] || index+=(--extra-index-url "$VLLM_EXTRA_INDEX")
+# One pinned requirement; pip resolves the torch build it was released with.
+"$VLLM_VENV/bin/python" -m pip install --disable-pip-version-check --no-input "${index[@]}" "$VLLM_REQUIREMENT"

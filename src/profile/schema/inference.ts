@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { nonEmptyText, text } from "./text.js";
 import { checkServiceSafety } from "./serviceSafety.js";
+import { OLLAMA_ZSTD_FROM, compareVersions, runtimeCatalog, versionsOf } from "../runtimeCatalog.js";
 
 /**
  * Inference: models served as systemd services, one unit per service, each pinned to a
@@ -39,11 +40,13 @@ export const RUNTIME_KV_CACHE_TYPES: Readonly<Record<Runtime, readonly KvCacheTy
 /** vLLM's documented default for --gpu-memory-utilization; aiws always passes the flag. */
 export const DEFAULT_VLLM_MEMORY_FRACTION = 0.9;
 
-/** Versions aiws installs unless the profile pins others (each a step var, so a lab can swap the source). */
+const CATALOG = runtimeCatalog();
+
+/** Versions aiws installs unless the profile pins others: profiles/catalog/runtimes.yaml's defaults. */
 export const RUNTIME_DEFAULTS = {
-  vllm: { version: "0.11.0" },
-  ollama: { version: "0.12.6" },
-  llamaCpp: { version: "b6700", cudaArchitectures: "120" },
+  vllm: { version: CATALOG.defaults.vllm },
+  ollama: { version: CATALOG.defaults.ollama },
+  llamaCpp: { version: CATALOG.defaults.llamaCpp },
 } as const;
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, "lowercase letters, digits and dashes (at most 41)");
@@ -57,20 +60,35 @@ const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "64 lowercase hex digits, as s
 
 /**
  * A download aiws runs as root (unpacked, built, then executed by the service) is checked
- * against a sha256 whenever the profile chooses what is downloaded: another version or another
- * URL (a mirror, a plain http:// one) is accepted only with the checksum of that file.
+ * against a sha256: the catalog's for a version it lists, the profile's for anything else
+ * (a version the catalog does not list, or another URL: a mirror, a plain http:// one).
  */
-function needsChecksum(what: string, defaultVersion: string) {
-  return (r: { version: string; url?: string | undefined; sha256?: string | undefined }, ctx: z.RefinementCtx) => {
-    if (r.sha256 !== undefined) return;
-    const chosen = r.url !== undefined ? `url ${r.url}` : r.version !== defaultVersion ? `version ${r.version}` : undefined;
-    if (!chosen) return;
+function needsChecksum(what: string, listed: Record<string, unknown>) {
+  return (r: { version: string; url?: string | undefined; sha256?: string | undefined; binary?: string | undefined }, ctx: z.RefinementCtx) => {
+    // A binary already on the host is run as it is: nothing is downloaded.
+    if (r.sha256 !== undefined || r.binary !== undefined) return;
+    if (r.url !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["sha256"], message: `${what} from url ${r.url} is downloaded and run as root: give its sha256 (sha256sum of the file you checked), or remove url` });
+    } else if (!(r.version in listed)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["sha256"],
+        message: `${what} from version ${r.version} is downloaded and run as root, and profiles/catalog/runtimes.yaml has no checksum for it (it lists ${versionsOf(listed).join(", ")}): give its sha256 (sha256sum of the file you checked against upstream's), or pick a listed version`,
+      });
+    }
+  };
+}
+
+/** Ollama's Linux asset is a .tar.zst from 0.14.0: a GitHub release URL ending in .tgz for such a version does not exist. */
+function ollamaAssetFormat(r: { version: string; url?: string | undefined }, ctx: z.RefinementCtx) {
+  if (r.url === undefined || compareVersions(r.version, OLLAMA_ZSTD_FROM) < 0) return;
+  if (/^https:\/\/github\.com\/ollama\//.test(r.url) && r.url.endsWith(".tgz")) {
     ctx.addIssue({
       code: "custom",
-      path: ["sha256"],
-      message: `${what} from ${chosen} is downloaded and run as root: give its sha256 (sha256sum of the file you checked), or remove ${r.url !== undefined ? "url" : "version"}`,
+      path: ["url"],
+      message: `Ollama ${OLLAMA_ZSTD_FROM} and later publish ollama-linux-amd64.tar.zst, not .tgz (ollama/ollama#13651): this URL does not exist for ${r.version}; remove url to use the release's asset`,
     });
-  };
+  }
 }
 
 /** One model served by one runtime: one systemd unit `aiws-<runtime>-<name>.service`. */
@@ -119,7 +137,10 @@ export const runtimesSchema = z
   .object({
     vllm: z
       .object({
-        version: z.string().regex(/^\d+\.\d+\.\d+(\.post\d+)?$/, "a release like 0.11.0").default(RUNTIME_DEFAULTS.vllm.version),
+        /** A vLLM release in profiles/catalog/runtimes.yaml (which says the CUDA its wheels need); default the catalog's. */
+        version: z.string().regex(/^\d+\.\d+\.\d+(\.post\d+)?$/, "a release like 0.31.0").default(RUNTIME_DEFAULTS.vllm.version),
+        /** For a version the catalog does not list: the CUDA release its PyPI wheel is built for (its release notes say). */
+        cuda: z.string().regex(/^\d{2}\.\d$/, "a CUDA release, like 13.0").optional(),
         /** A pip index to install from instead of PyPI (a lab's local stand-in). */
         pipIndexUrl: url.optional(),
       })
@@ -127,30 +148,31 @@ export const runtimesSchema = z
       .prefault({}),
     ollama: z
       .object({
-        version: z.string().regex(/^\d+\.\d+\.\d+$/, "a release like 0.12.6").default(RUNTIME_DEFAULTS.ollama.version),
-        /** Release tarball; default https://github.com/ollama/ollama/releases/download/v<version>/ollama-linux-amd64.tgz */
+        version: z.string().regex(/^\d+\.\d+\.\d+$/, "a release like 0.40.2").default(RUNTIME_DEFAULTS.ollama.version),
+        /** Release archive; default the catalog's (from 0.14.0 ollama-linux-amd64.tar.zst, before .tgz). */
         url: url.optional(),
-        /** sha256 of the tarball, checked before it is unpacked; required when version or url is not aiws's default. */
+        /** sha256 of the archive, checked before it is unpacked; the catalog's for a listed version, required otherwise or with url. */
         sha256: sha256.optional(),
       })
       .strict()
-      .superRefine(needsChecksum("Ollama", RUNTIME_DEFAULTS.ollama.version))
+      .superRefine(needsChecksum("Ollama", CATALOG.ollama))
+      .superRefine(ollamaAssetFormat)
       .prefault({}),
     llamaCpp: z
       .object({
-        /** A llama.cpp release tag (`b6700`), built from source with CUDA. */
-        version: z.string().regex(/^b\d+$/, "a release tag like b6700").default(RUNTIME_DEFAULTS.llamaCpp.version),
-        /** Source tarball; default https://github.com/ggml-org/llama.cpp/archive/refs/tags/<version>.tar.gz */
+        /** A llama.cpp release tag (`b10003`), built from source with CUDA. */
+        version: z.string().regex(/^b\d+$/, "a release tag like b10003").default(RUNTIME_DEFAULTS.llamaCpp.version),
+        /** Source tarball; default the catalog's (https://github.com/ggml-org/llama.cpp/archive/refs/tags/<version>.tar.gz for others). */
         url: url.optional(),
-        /** sha256 of the source tarball; required when version or url is not aiws's default. */
+        /** sha256 of the source tarball; the catalog's for a listed tag, required otherwise or with url. */
         sha256: sha256.optional(),
-        /** CMAKE_CUDA_ARCHITECTURES: 120 is Blackwell workstation silicon (sm_120). */
-        cudaArchitectures: z.string().regex(/^[0-9;a-z-]+$/).default(RUNTIME_DEFAULTS.llamaCpp.cudaArchitectures),
+        /** CMAKE_CUDA_ARCHITECTURES; default the catalog's for the tag (120a: Blackwell workstation silicon with its MXFP4 instructions). */
+        cudaArchitectures: z.string().regex(/^[0-9;a-z-]+$/).optional(),
         /** A llama-server already on the host: no build, this binary is run. */
         binary: absPath.optional(),
       })
       .strict()
-      .superRefine(needsChecksum("llama.cpp", RUNTIME_DEFAULTS.llamaCpp.version))
+      .superRefine(needsChecksum("llama.cpp", CATALOG.llamaCpp))
       .prefault({}),
   })
   .strict();

@@ -1,11 +1,15 @@
 import { z } from "zod";
+import { runtimeCatalog } from "../runtimeCatalog.js";
 
 /**
  * The NVIDIA stack: driver branch, kernel module flavour, CUDA toolkit, persistence.
- * Defaults are chosen for Blackwell (RTX PRO 6000): branch 580 is NVIDIA's long-term branch
- * (supported to mid-2028) and the first to carry CUDA 13.0; Blackwell needs 570 or later with
- * the open kernel modules, and CUDA 12.8 or later.
+ * Defaults come from profiles/catalog/runtimes.yaml, chosen for Blackwell (RTX PRO 6000):
+ * branch 580 is NVIDIA's long-term branch (supported to June 2028) and runs CUDA 13.0, the
+ * CUDA vLLM's wheels are built for; Blackwell needs 570 or later with the open kernel modules,
+ * and CUDA 12.8 or later. The catalog also says which branch each CUDA release needs
+ * (src/profile/schema/versionRules.ts refuses a pair that cannot run).
  */
+const DEFAULTS = runtimeCatalog().defaults;
 /**
  * NVIDIA's CUDA repository signing key, 3bf863cc "cudatools <cudatools@nvidia.com>" (the key
  * NVIDIA moved to in 2022: https://developer.nvidia.com/blog/updating-the-cuda-linux-gpg-repository-key/).
@@ -14,9 +18,9 @@ export const NVIDIA_REPO_KEY_FINGERPRINT = "EB693B3035CD5710E231E123A4B469963BF8
 
 export const nvidiaSchema = z
   .object({
-    driverBranch: z.string().regex(/^\d{3}$/, "a driver branch is three digits, like 580").default("580"),
+    driverBranch: z.string().regex(/^\d{3}$/, "a driver branch is three digits, like 580").default(DEFAULTS.driverBranch),
     kernelModules: z.enum(["open", "proprietary"]).default("open"),
-    cudaVersion: z.string().regex(/^\d{2}\.\d$/, "a CUDA version is major.minor, like 12.8").default("12.8"),
+    cudaVersion: z.string().regex(/^\d{2}\.\d$/, "a CUDA version is major.minor, like 13.0").default(DEFAULTS.cuda),
     /** Keep the driver loaded (nvidia-persistenced) so power limits survive idle periods. */
     persistence: z.boolean().default(true),
     /**

@@ -4,6 +4,7 @@ import type { NvidiaConfig } from "./nvidia.js";
 import type { StorageConfig } from "./storage.js";
 import { runsAtLeastDaily, type BackupConfig } from "./backup.js";
 import type { InferenceConfig } from "./inference.js";
+import { checkVersionRules } from "./versionRules.js";
 
 interface RulesInput {
   hardware: Hardware;
@@ -47,6 +48,8 @@ export function checkProfileRules(p: RulesInput, ctx: z.RefinementCtx): void {
       issue(["nvidia", "cudaVersion"], `Blackwell (sm_120) needs CUDA 12.8 or later; ${p.nvidia.cudaVersion} has no kernels for the ${blackwell.name}`);
     }
   }
+
+  checkVersionRules({ nvidia: p.nvidia, inference: p.inference, hasGpus: p.hardware.gpus.length > 0 }, issue);
 
   const seen = new Map<string, number>();
   p.hardware.drives.forEach((d, i) => {

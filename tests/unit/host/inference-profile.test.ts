@@ -41,7 +41,7 @@ describe("the inference section", () => {
     const { loaded, text } = loadWith(service(""));
     expect(text).toBe("");
     const inf = loaded!.profile.inference;
-    expect(inf.runtimes).toEqual({ vllm: { version: "0.11.0" }, ollama: { version: "0.12.6" }, llamaCpp: { version: "b6700", cudaArchitectures: "120" } });
+    expect(inf.runtimes).toEqual({ vllm: { version: "0.31.0" }, ollama: { version: "0.40.2" }, llamaCpp: { version: "b10003" } });
     expect(inf).toMatchObject({ modelsDir: "/data/models", apiKey: true, huggingFaceToken: false, ramReserveGB: 16 });
     expect(inf.services[0]).toMatchObject({ parallel: 1, host: "127.0.0.1", kvCacheType: "fp16", extraArgs: [] });
   });

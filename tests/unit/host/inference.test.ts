@@ -79,20 +79,24 @@ describe("the steps of a profile that serves models", () => {
     expect(ids(steps)).toContain("inference-ollama");
     expect(ids(steps)).toContain("inference-llamacpp");
     const v = (id: string) => steps.find((s) => s.id === id)!.vars;
-    expect(v("inference-vllm")).toMatchObject({ VLLM_VERSION: "0.11.0", VLLM_VENV: "/opt/aiws/vllm/0.11.0", VLLM_PIP_INDEX: "http://10.200.0.1/simple" });
+    expect(v("inference-vllm")).toMatchObject({ VLLM_VERSION: "0.31.0", VLLM_VENV: "/opt/aiws/vllm/0.31.0", VLLM_PIP_INDEX: "http://10.200.0.1/simple" });
     expect(v("inference-ollama")).toMatchObject({
-      OLLAMA_VERSION: "0.12.6",
+      OLLAMA_VERSION: "0.40.2",
       OLLAMA_URL: "http://10.200.0.1/ollama-linux-amd64.tgz",
       OLLAMA_SHA256: "a".repeat(64),
       OLLAMA_MODELS_DIR: "/data/models/ollama",
     });
     expect(v("inference-llamacpp")).toMatchObject({
-      LLAMACPP_VERSION: "b6700",
-      LLAMACPP_URL: "https://github.com/ggml-org/llama.cpp/archive/refs/tags/b6700.tar.gz",
-      LLAMACPP_BINARY: "/opt/aiws/llama.cpp/b6700/bin/llama-server",
+      LLAMACPP_VERSION: "b10003",
+      // The catalog's download and recipe for the tag: OpenSSL's headers (libcurl is gone from b7736), 120a for MXFP4.
+      LLAMACPP_URL: "https://github.com/ggml-org/llama.cpp/archive/b10003.tar.gz",
+      LLAMACPP_SHA256: "592a7c3ba3f8cb0fbb380b7c1be2b4bada97e6a1744c1b9d6424923d522acdc5",
+      LLAMACPP_PACKAGES: "build-essential cmake git libssl-dev",
+      LLAMACPP_CMAKE_FLAGS: "-DLLAMA_OPENSSL=ON",
+      LLAMACPP_BINARY: "/opt/aiws/llama.cpp/b10003/bin/llama-server",
       LLAMACPP_BUILD: "1",
-      CUDA_HOME: "/usr/local/cuda-12.8",
-      CUDA_ARCHS: "120",
+      CUDA_HOME: "/usr/local/cuda-13.0",
+      CUDA_ARCHS: "120a",
     });
     expect(inferenceSteps(serving()).find((s) => s.id === "inference-vllm")!.vars.VLLM_PIP_INDEX).toBe("");
   });
@@ -186,7 +190,7 @@ describe("units", () => {
   it("vLLM: the venv's binary through aiws-gpu-exec, tensor parallel, memory fraction, context, port", () => {
     const u = unitOf(mixed(), "chat");
     expect(u).toContain(
-      "ExecStart=/opt/aiws/bin/aiws-gpu-exec 0,1 /opt/aiws/vllm/0.11.0/bin/vllm serve RedHatAI/Meta-Llama-3.1-70B-Instruct-FP8 --served-model-name chat " +
+      "ExecStart=/opt/aiws/bin/aiws-gpu-exec 0,1 /opt/aiws/vllm/0.31.0/bin/vllm serve RedHatAI/Meta-Llama-3.1-70B-Instruct-FP8 --served-model-name chat " +
         "--host 0.0.0.0 --port 8000 --tensor-parallel-size 2 --gpu-memory-utilization 0.92 --max-model-len 16384 --quantization fp8 --kv-cache-dtype fp8 --enable-prefix-caching",
     );
     expect(u).toContain("User=aiws-llm");
@@ -197,7 +201,7 @@ describe("units", () => {
 
   it("Ollama: its own user, OLLAMA_HOST, models on the data volume, keep-alive, parallel, KV type", () => {
     const u = unitOf(mixed(), "small");
-    expect(u).toContain("ExecStart=/opt/aiws/bin/aiws-gpu-exec 2 /opt/aiws/ollama/0.12.6/bin/ollama serve");
+    expect(u).toContain("ExecStart=/opt/aiws/bin/aiws-gpu-exec 2 /opt/aiws/ollama/0.40.2/bin/ollama serve");
     for (const e of [
       "User=ollama",
       "Environment=OLLAMA_HOST=127.0.0.1:11434",
@@ -215,7 +219,7 @@ describe("units", () => {
 
   it("llama.cpp: -ngl, the context for every slot, --tensor-split over several GPUs", () => {
     expect(unitOf(mixed(), "big")).toContain(
-      "ExecStart=/opt/aiws/bin/aiws-gpu-exec 3 /opt/aiws/llama.cpp/b6700/bin/llama-server --model /data/models/gguf/qwen2.5-72b-instruct-q4_k_m.gguf " +
+      "ExecStart=/opt/aiws/bin/aiws-gpu-exec 3 /opt/aiws/llama.cpp/b10003/bin/llama-server --model /data/models/gguf/qwen2.5-72b-instruct-q4_k_m.gguf " +
         "--alias big --host 127.0.0.1 --port 8080 --ctx-size 32768 --parallel 2 --n-gpu-layers 81",
     );
     const p = structuredClone(load("quad-gpu.yaml"));
@@ -243,7 +247,7 @@ describe("units", () => {
       for (const s of inferenceSteps(p).filter((x) => x.vars.UNIT_NAME)) units[s.vars.UNIT_NAME!] = `${s.vars.UNIT_TEXT}\n`;
     }
     expect(Object.keys(units)).toHaveLength(8);
-    expect(verifyUnits(units, { binaries: ["/opt/aiws/bin/aiws-gpu-exec", "/opt/aiws/vllm/0.11.0/bin/vllm", "/opt/aiws/ollama/0.12.6/bin/ollama", "/opt/aiws/llama.cpp/b6700/bin/llama-server"] })).toBe("");
+    expect(verifyUnits(units, { binaries: ["/opt/aiws/bin/aiws-gpu-exec", "/opt/aiws/vllm/0.31.0/bin/vllm", "/opt/aiws/ollama/0.40.2/bin/ollama", "/opt/aiws/llama.cpp/b10003/bin/llama-server"] })).toBe("");
   });
 
   it("the unit text a step writes is the unit the budget-checked service describes", () => {
@@ -336,15 +340,15 @@ describe("switching profiles", () => {
   it("runtime versions no service uses are removed once every service has moved on", () => {
     const dir = mkdtempSync(join(tmpdir(), "aiws-inf-rt-"));
     const roots = ["vllm", "ollama"].map((r) => join(dir, r));
-    for (const d of [...roots.map((r) => join(r, "0.10.0")), join(roots[0]!, "0.11.0"), join(roots[0]!, ".download.x")]) mkdirSync(d, { recursive: true });
+    for (const d of [...roots.map((r) => join(r, "0.10.0")), join(roots[0]!, "0.31.0"), join(roots[0]!, ".download.x")]) mkdirSync(d, { recursive: true });
     const base = inferenceSteps(serving()).at(-1)!;
-    expect(base.vars.KEEP_DIRS).toBe("/opt/aiws/vllm/0.11.0");
-    const step: Step = { ...base, vars: { KEEP_DIRS: join(roots[0]!, "0.11.0"), RUNTIME_ROOTS: roots.join(" ") } };
+    expect(base.vars.KEEP_DIRS).toBe("/opt/aiws/vllm/0.31.0");
+    const step: Step = { ...base, vars: { KEEP_DIRS: join(roots[0]!, "0.31.0"), RUNTIME_ROOTS: roots.join(" ") } };
     const bin = stubs(dir, {});
     expect(runPhase(step, "check", bin, {}).stderr).toMatch(/runtime versions the profile no longer uses: .*vllm\/0\.10\.0 .*ollama\/0\.10\.0/);
     expect(runPhase(step, "apply", bin, {}).status).toBe(0);
     expect(runPhase(step, "check", bin, {}).status).toBe(0);
-    expect(readdirSync(roots[0]!).sort()).toEqual([".download.x", "0.11.0"]);
+    expect(readdirSync(roots[0]!).sort()).toEqual([".download.x", "0.31.0"]);
     expect(readdirSync(roots[1]!)).toEqual([]);
   });
 });

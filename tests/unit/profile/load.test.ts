@@ -185,9 +185,10 @@ describe("loading errors are one line per problem, located at the node", () => {
   it("proprietary kernel modules on Blackwell are refused at the nvidia path", () => {
     const dir = scratch({ "p.yaml": childOfBase('nvidia:\n  kernelModules: proprietary\n  cudaVersion: "12.6"\n') });
     const problems = problemsOf(join(dir, "p.yaml"));
-    expect(problems.map((p) => p.path)).toEqual(["nvidia.kernelModules", "nvidia.cudaVersion"]);
+    expect(problems.map((p) => p.path)).toEqual(["nvidia.kernelModules", "nvidia.cudaVersion", "nvidia.cudaVersion"]);
     expect(problems[0]!.message).toContain("open kernel modules");
     expect(problems[1]!.message).toContain("CUDA 12.8 or later");
+    expect(problems[2]!.message).toContain("CUDA 12.6 is not in profiles/catalog/runtimes.yaml (it lists 12.8, 12.9, 13.0, 13.1, 13.2, 13.3)");
   });
 
   it("loadProfile throws a ProfileError whose message is the formatted lines, no stack needed", () => {

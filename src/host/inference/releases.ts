@@ -1,0 +1,58 @@
+import type { RuntimesConfig } from "../../profile/schema/inference.js";
+import { OLLAMA_ZSTD_FROM, compareVersions, llamaCppRecipe, runtimeCatalog } from "../../profile/runtimeCatalog.js";
+
+/**
+ * What each runtime step downloads and builds, from the profile's pins and
+ * profiles/catalog/runtimes.yaml: the catalog's URL and sha256 for a version it lists, the
+ * profile's own (required by the schema) for anything else.
+ */
+
+/** Ollama's Linux archive for a version the catalog does not list, named as that release names it. */
+export function ollamaDefaultUrl(version: string): string {
+  const zstd = compareVersions(version, OLLAMA_ZSTD_FROM) >= 0;
+  return `https://github.com/ollama/ollama/releases/download/v${version}/ollama-linux-amd64.${zstd ? "tar.zst" : "tgz"}`;
+}
+
+export function ollamaRelease(o: RuntimesConfig["ollama"]): { url: string; sha256: string } {
+  const listed = runtimeCatalog().ollama[o.version];
+  if (o.url !== undefined) return { url: o.url, sha256: o.sha256 ?? "" };
+  if (listed) return { url: listed.url, sha256: o.sha256 ?? listed.sha256 };
+  return { url: ollamaDefaultUrl(o.version), sha256: o.sha256 ?? "" };
+}
+
+export interface LlamaCppBuild {
+  readonly url: string;
+  readonly sha256: string;
+  /** apt packages the build needs (OpenSSL's headers from b7736, libcurl's before). */
+  readonly packages: readonly string[];
+  readonly cmakeFlags: readonly string[];
+  readonly cudaArchitectures: string;
+}
+
+export function llamaCppBuild(l: RuntimesConfig["llamaCpp"]): LlamaCppBuild {
+  const listed = runtimeCatalog().llamaCpp[l.version];
+  const recipe = llamaCppRecipe(l.version);
+  const download =
+    l.url !== undefined
+      ? { url: l.url, sha256: l.sha256 ?? "" }
+      : listed
+        ? { url: listed.url, sha256: l.sha256 ?? listed.sha256 }
+        : { url: `https://github.com/ggml-org/llama.cpp/archive/refs/tags/${l.version}.tar.gz`, sha256: l.sha256 ?? "" };
+  return { ...download, packages: recipe.packages, cmakeFlags: recipe.cmakeFlags, cudaArchitectures: l.cudaArchitectures ?? recipe.cudaArchitectures };
+}
+
+/**
+ * The vLLM build for the profile's CUDA: `0.31.0`, or `0.31.0+cu129` for a variant. Each build
+ * has its own venv (/opt/aiws/vllm/<build>), so a CUDA change installs the other build beside
+ * the running one and the service moves to it, instead of pip keeping the installed build
+ * (`==0.31.0` is satisfied by `0.31.0+cu129`).
+ */
+export function vllmBuild(v: RuntimesConfig["vllm"], cudaVersion: string): string {
+  return `${v.version}${runtimeCatalog().vllm[v.version]?.variants[cudaVersion]?.local ?? ""}`;
+}
+
+/** The pip requirement and the extra index for the vLLM build that matches the profile's CUDA. */
+export function vllmRequirement(v: RuntimesConfig["vllm"], cudaVersion: string): { requirement: string; extraIndex: string } {
+  const variant = runtimeCatalog().vllm[v.version]?.variants[cudaVersion];
+  return { requirement: `vllm==${vllmBuild(v, cudaVersion)}`, extraIndex: variant?.index ?? "" };
+}
