@@ -5,15 +5,20 @@
 #
 #   OUT/pypi/simple/vllm/         a PEP 503 index page  -> pip install vllm==VLLM_VERSION
 #   OUT/pypi/files/vllm-*.whl     the wheel: package `vllm`, console script `vllm`
-#   OUT/ollama/v<ver>/ollama-linux-amd64.tgz   bin/ollama, as Ollama's release tarball
-#   OUT/llama.cpp/<tag>.tar.gz    a source tree whose CMakeLists.txt builds `llama-server`
+#   OUT/pypi-cu129/simple/vllm/   the CUDA 12.9 build, vllm==VLLM_VERSION+cu129, on an index of
+#                                 its own as vLLM publishes it (wheels.vllm.ai/<ver>/cu129)
+#   OUT/ollama/v<ver>/ollama-linux-amd64.tar.zst   bin/ollama, as Ollama's release archive
+#                                 (a .tar.zst from 0.14.0)
+#   OUT/llama.cpp/<tag>.tar.gz    a source tree whose CMakeLists.txt builds `llama-server`,
+#                                 refusing LLAMA_OPENSSL=ON without OpenSSL's headers (as b7736+)
 #
 # Every artefact is built deterministically (fixed times, owners and order), so its sha256
-# is the same on every machine. The server code is standin_server.py beside this script.
+# is the same on every machine with the same gzip and zstd (Debian 12's). The server code is
+# standin_server.py beside this script.
 # Usage: build.sh OUT [VLLM_VERSION] [OLLAMA_VERSION] [LLAMACPP_TAG]
 set -euo pipefail
 
-out=$1 vllm=${2:-0.11.0} ollama=${3:-0.12.6} llama=${4:-b6700}
+out=$1 vllm=${2:-0.31.0} ollama=${3:-0.40.2} llama=${4:-b10003}
 here=$(cd "$(dirname "$0")" && pwd)
 py=$(command -v /usr/bin/python3 || command -v python3)
 work=$(mktemp -d)
@@ -22,18 +27,25 @@ trap 'rm -rf "$work"' EXIT
 server() { # RUNTIME VERSION: the server source for one runtime
   sed -e "s|@RUNTIME@|$1|" -e "s|@VERSION@|$2|" "$here/standin_server.py"
 }
-tarball() { # DIR ARCHIVE: a reproducible .tar.gz of DIR's contents (entries without a leading ./)
+tarball() { # DIR ARCHIVE: a reproducible .tar.gz or .tar.zst of DIR's contents (entries without a leading ./)
   local entries
   mapfile -t entries < <(ls -A "$1")
-  tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$1" -cf - "${entries[@]}" | gzip -9n >"$2"
+  case $2 in
+    *.tar.zst) tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$1" -cf - "${entries[@]}" | zstd -q -19 --no-check >"$2" ;;
+    *) tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$1" -cf - "${entries[@]}" | gzip -9n >"$2" ;;
+  esac
 }
 
 rm -rf "$out"
-mkdir -p "$out/pypi/simple/vllm" "$out/pypi/files" "$out/ollama/v$ollama" "$out/llama.cpp"
+mkdir -p "$out/ollama/v$ollama" "$out/llama.cpp"
 
-# vLLM: a pure-Python wheel, written with zipfile (a wheel is a zip with a dist-info).
-server vllm "$vllm" >"$work/server.py"
-"$py" - "$vllm" "$work/server.py" "$out/pypi/files" <<'PY'
+# vLLM: a pure-Python wheel, written with zipfile (a wheel is a zip with a dist-info), on a
+# PEP 503 index: the default build on pypi/, the +cu129 one on pypi-cu129/.
+wheel() { # VERSION INDEX
+  local version=$1 index=$out/$2
+  mkdir -p "$index/simple/vllm" "$index/files"
+  server vllm "$version" >"$work/server.py"
+  "$py" - "$version" "$work/server.py" "$index/files" <<'PY'
 import base64, hashlib, sys, zipfile
 version, server, outdir = sys.argv[1], sys.argv[2], sys.argv[3]
 dist = f"vllm-{version}.dist-info"
@@ -55,17 +67,20 @@ with zipfile.ZipFile(name, "w", zipfile.ZIP_DEFLATED) as z:
         info.external_attr = 0o644 << 16
         z.writestr(info, files[n])
 PY
-whl=vllm-$vllm-py3-none-any.whl
-sum=$(sha256sum "$out/pypi/files/$whl" | cut -d' ' -f1)
-printf '<!DOCTYPE html>\n<html><body>\n<a href="vllm/">vllm</a>\n</body></html>\n' >"$out/pypi/simple/index.html"
-printf '<!DOCTYPE html>\n<html><body>\n<a href="../../files/%s#sha256=%s">%s</a>\n</body></html>\n' "$whl" "$sum" "$whl" \
-  >"$out/pypi/simple/vllm/index.html"
+  local whl=vllm-$version-py3-none-any.whl sum
+  sum=$(sha256sum "$index/files/$whl" | cut -d' ' -f1)
+  printf '<!DOCTYPE html>\n<html><body>\n<a href="vllm/">vllm</a>\n</body></html>\n' >"$index/simple/index.html"
+  printf '<!DOCTYPE html>\n<html><body>\n<a href="../../files/%s#sha256=%s">%s</a>\n</body></html>\n' "$whl" "$sum" "$whl" \
+    >"$index/simple/vllm/index.html"
+}
+wheel "$vllm" pypi
+wheel "$vllm+cu129" pypi-cu129
 
 # Ollama: the release tarball's layout, bin/ollama (and an empty lib/ollama).
 mkdir -p "$work/ollama/bin" "$work/ollama/lib/ollama"
 { echo "#!/usr/bin/python3"; server ollama "$ollama"; } >"$work/ollama/bin/ollama"
 chmod 755 "$work/ollama/bin/ollama"
-tarball "$work/ollama" "$out/ollama/v$ollama/ollama-linux-amd64.tgz"
+tarball "$work/ollama" "$out/ollama/v$ollama/ollama-linux-amd64.tar.zst"
 
 # llama.cpp: a source tarball with one top directory, as GitHub's tag archives have.
 src=$work/llama/llama.cpp-$llama
@@ -78,8 +93,14 @@ cat >"$src/CMakeLists.txt" <<'CMAKE'
 cmake_minimum_required(VERSION 3.16)
 project(llama.cpp-standin NONE)
 option(GGML_CUDA "use CUDA" OFF)
-option(LLAMA_CURL "use libcurl" OFF)
+option(LLAMA_OPENSSL "HTTPS for -hf downloads, through OpenSSL" ON)
 option(BUILD_SHARED_LIBS "shared libraries" ON)
+if(DEFINED LLAMA_CURL)
+  message(WARNING "LLAMA_CURL is deprecated and will be ignored")
+endif()
+if(LLAMA_OPENSSL AND NOT EXISTS /usr/include/openssl/ssl.h)
+  message(FATAL_ERROR "LLAMA_OPENSSL=ON: OpenSSL's headers are missing (install libssl-dev)")
+endif()
 if(GGML_CUDA)
   if(NOT CMAKE_CUDA_COMPILER)
     message(FATAL_ERROR "GGML_CUDA=ON: no CUDA compiler (set CMAKE_CUDA_COMPILER to nvcc)")

@@ -15,6 +15,7 @@ export const hostPackages = [
   "iproute2", // ip netns, veth, bridge, tap
   "util-linux", // unshare: private mount namespaces for the build and the NAS
   "python3", // http.server serves the repository to the guest
+  "zstd", // lab/inference/build.sh: the Ollama stand-in is a .tar.zst, as Ollama's releases are
 ] as const;
 
 /** The packages from `wanted` that dpkg does not report as installed. */

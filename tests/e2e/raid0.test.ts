@@ -18,9 +18,13 @@ import { waitDownCommand } from "../../src/pulumi/reboot.js";
 import type { Step } from "../../src/host/step.js";
 import { net, paths, repoRoot } from "../../src/lab/config.js";
 import { LAB_PROFILES, LAB_SERIALS, labSecrets, prepareLab } from "../../lab/workstation.js";
+import { loadProfile } from "../../src/profile/load.js";
+import { cudaToolkitPackage } from "../../src/host/nvidia/packages.js";
 import { assertInference, cli, converge, drift, driftedIds, failure, out, phase, printTimings, sh, until } from "./helpers.js";
 
 const PROFILE = LAB_PROFILES.raid0;
+/** The CUDA toolkit stand-in the profile installs (cuda-toolkit-13-0): the package the apt faults below use. */
+const TOOLKIT = cudaToolkitPackage(loadProfile(PROFILE).profile.nvidia.cudaVersion);
 const USER = "aiws";
 /**
  * True while dpkg runs a package's preinst (the CUDA stand-in's waits there as long as
@@ -147,7 +151,7 @@ describe("lab-raid0 (RAID 0 over four NVMe drives, non-root user)", () => {
 
   it("waits for an apt operation holding the dpkg lock (apt's timers unmasked), then converges", async () => {
     await sh("systemctl unmask --quiet apt-daily.timer apt-daily-upgrade.timer && systemctl start apt-daily.timer apt-daily-upgrade.timer");
-    await sh("dpkg -r cuda-toolkit-12-8 >/dev/null && touch /run/aiws-lab-hold");
+    await sh(`dpkg -r ${TOOLKIT} >/dev/null && touch /run/aiws-lab-hold`);
     // An apt run that holds the lock, as unattended-upgrades does after a fresh boot, until 20 s
     // after the converge has reached the CUDA toolkit.
     await sh("systemd-run --quiet --collect --unit=e2e-apt-holder apt-get install -y -q --reinstall aiws-lab-slow");
@@ -171,13 +175,13 @@ describe("lab-raid0 (RAID 0 over four NVMe drives, non-root user)", () => {
   });
 
   it("finishes a dpkg that a crash interrupted mid-unpack, then converges; dpkg --audit is clean", async () => {
-    await sh("dpkg -r cuda-toolkit-12-8 >/dev/null && echo 60 >/run/aiws-lab-slow-unpack");
-    await sh("systemd-run --quiet --collect --unit=e2e-apt-crash apt-get install -y -q cuda-toolkit-12-8");
+    await sh(`dpkg -r ${TOOLKIT} >/dev/null && echo 60 >/run/aiws-lab-slow-unpack`);
+    await sh(`systemd-run --quiet --collect --unit=e2e-apt-crash apt-get install -y -q ${TOOLKIT}`);
     await until(UNPACKING, 60_000);
     // A power loss in the middle of the unpack: apt and dpkg die at once.
     await sh("pkill -KILL -x dpkg; pkill -KILL -x apt-get; systemctl stop e2e-apt-crash.service 2>/dev/null; rm -f /run/aiws-lab-slow-unpack; true");
     const audit = await out("dpkg --audit || true");
-    expect(audit).toContain("cuda-toolkit-12-8");
+    expect(audit).toContain(TOOLKIT);
     console.log(`[e2e] dpkg --audit after the crash:\n${audit.split("\n").map((l) => `    ${l}`).join("\n")}`);
     const s = await phase("converge after dpkg was interrupted", () => converge("run 5", { profile: PROFILE, user: USER }));
     expect(s.ok, failure(s)).toBe(true);
@@ -189,7 +193,7 @@ describe("lab-raid0 (RAID 0 over four NVMe drives, non-root user)", () => {
   });
 
   it("a connection cut while dpkg unpacks the CUDA toolkit: dpkg finishes on the host, the re-run converges, dpkg --audit is clean", async () => {
-    await sh("dpkg -r cuda-toolkit-12-8 >/dev/null && echo 20 >/run/aiws-lab-slow-unpack");
+    await sh(`dpkg -r ${TOOLKIT} >/dev/null && echo 20 >/run/aiws-lab-slow-unpack`);
     let cut = false;
     const first = await phase("converge, connection cut while dpkg unpacks cuda-toolkit", () =>
       converge("run 6", {
@@ -214,12 +218,12 @@ describe("lab-raid0 (RAID 0 over four NVMe drives, non-root user)", () => {
     await sh("rm -f /run/aiws-lab-slow-unpack");
     expect(await out("dpkg --audit")).toBe("");
     // The detached run's whole output stayed on the host.
-    expect(await out("cat /var/log/aiws/steps/cuda-toolkit.log")).toContain("Unpacking cuda-toolkit-12-8");
+    expect(await out("cat /var/log/aiws/steps/cuda-toolkit.log")).toContain(`Unpacking ${TOOLKIT}`);
   });
 
   it("two converges started together: one waits for the other, both end in sync", async () => {
     // A slow unpack: whichever run applies first still holds the host's aiws lock when the other arrives.
-    await sh("dpkg -r cuda-toolkit-12-8 >/dev/null && echo 40 >/run/aiws-lab-slow-unpack");
+    await sh(`dpkg -r ${TOOLKIT} >/dev/null && echo 40 >/run/aiws-lab-slow-unpack`);
     const child = () =>
       new Promise<{ code: number; stdout: string }>((resolve) => {
         const p = spawn("npx", ["tsx", "tests/e2e/converge-child.ts", PROFILE, USER], { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"] });

@@ -20,6 +20,7 @@ export const SYSTEM_TOOLS = {
   gpg: "gnupg",
   gpgv: "gpgv",
   python3: "python3",
+  zstd: "zstd",
 } as const;
 
 export type SystemTool = keyof typeof SYSTEM_TOOLS;
