@@ -35,6 +35,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { readWorkstationConfig } from "../../stacks/workstation/config.js";
 import { buildWorkstation, type Workstation } from "../../stacks/workstation/program.js";
 import type { RebootOptions } from "../pulumi/reboot.js";
+import { IDENTITY_NAMES } from "../pulumi/identity.js";
 import { sshDestination } from "../ssh/validate.js";
 
 /** The key and value pulumi puts on a secret value it sends to the engine (sdk/nodejs/runtime/rpc.ts). */
@@ -243,8 +244,13 @@ function lastLines(s: string, n = 4): string {
   return s.trim().split("\n").filter(Boolean).slice(-n).join(" / ");
 }
 
+/** A step's own command: not a reboot wait, not the hardware check before the steps. */
+function isStepName(name: string): boolean {
+  return !/-reboot-(down|up)$/.test(name) && !(Object.values(IDENTITY_NAMES) as string[]).includes(name);
+}
+
 function summarize(records: CommandRecord[], steps: number, start: number, extra: Partial<EngineSummary> = {}): EngineSummary {
-  const stepRecords = records.filter((r) => r.operation !== "delete" && !/-reboot-(down|up)$/.test(r.name));
+  const stepRecords = records.filter((r) => r.operation !== "delete" && isStepName(r.name));
   const count = (o: Outcome) => stepRecords.filter((r) => r.outcome === o).length;
   const failed = records.filter((r) => r.outcome === "failed").length;
   return {
@@ -300,7 +306,7 @@ export async function engineUp(opts: EngineOptions): Promise<EngineSummary> {
         ? await runRemote(plain.connection as Connection, command, typeof plain.stdin === "string" ? plain.stdin : "", (c) => opts.onSpawn?.(name, c))
         : await runProcess("/bin/sh", ["-c", command], typeof plain.stdin === "string" ? plain.stdin : "", (c) => opts.onSpawn?.(name, c));
     const outputs = { stdout: trimNewline(r.stdout), stderr: trimNewline(r.stderr) };
-    const outcome = outcomeOf(name, !/-reboot-(down|up)$/.test(name), r);
+    const outcome = outcomeOf(name, isStepName(name), r);
     const error = outcome === "failed" ? (r.error ?? `exited ${r.code}: ${lastLines(r.stderr || r.stdout)}`) : undefined;
     record({ ...base, operation, outcome, exitCode: r.code, seconds: (Date.now() - t0) / 1000, lines: aiwsLines(r.stdout), ...outputs, ...(error ? { error } : {}) });
     if (outcome === "failed") stopped = true;
@@ -341,6 +347,12 @@ export async function engineUp(opts: EngineOptions): Promise<EngineSummary> {
     ws = buildWorkstation(readWorkstationConfig(), opts.reboot ? { reboot: opts.reboot } : {});
   } catch (e) {
     return summarize(records, 0, start, { error: (e as Error).message });
+  }
+  // The hardware check first: when the host is not the profile's machine, no step registers
+  // (Pulumi stops the update there), so there is nothing more to wait for.
+  if (ws.resources.identity) {
+    const differences = await value(ws.resources.identity.differences);
+    if (differences.length > 0) return summarize(records, ws.steps.length, start, { error: `the profile does not describe this host, so no step was run:\n  - ${differences.join("\n  - ")}`, workstation: ws });
   }
   // Every command's stdout resolves once its newResource returned: then the run is over.
   await Promise.all(ws.resources.steps.flatMap((s) => [s.command, s.rebootDown, s.rebootUp].filter((c) => c !== undefined).map((c) => value(c.stdout))));

@@ -4,6 +4,9 @@ import { ConcernComponent, type StepResources } from "./concern.js";
 import type { SshConnectionArgs } from "./connection.js";
 import type { RebootOptions } from "./reboot.js";
 import type { SecretInputs } from "./stepCommand.js";
+import type { Profile } from "../profile/schema/profile.js";
+import type { Catalog } from "../profile/catalog.js";
+import { IDENTITY_NAMES, identityCheck, type IdentityCheck } from "./identity.js";
 
 export interface HostResourcesArgs {
   /** The plan (planSteps), in order: each concern's steps together, every `after` earlier. */
@@ -18,6 +21,8 @@ export interface HostResourcesArgs {
   readonly stamps?: ReadonlyMap<string, string>;
   /** Options for every component (a parent, a provider...). */
   readonly opts?: pulumi.ComponentResourceOptions;
+  /** The profile the plan comes from: its hardware is checked on the host before the first step (identity.ts). */
+  readonly identity?: { readonly profile: Profile; readonly catalog: Catalog };
 }
 
 export interface HostResources {
@@ -25,6 +30,8 @@ export interface HostResources {
   readonly concerns: readonly ConcernComponent[];
   /** Every step's resources, in plan order. */
   readonly steps: readonly StepResources[];
+  /** The hardware check every step waits for, when the profile was given. */
+  readonly identity?: IdentityCheck;
 }
 
 /**
@@ -38,7 +45,8 @@ export function hostResources(args: HostResourcesArgs): HostResources {
   checkPlan(args.steps, args.secrets ?? {});
   const concerns: ConcernComponent[] = [];
   const gates = new Map<string, pulumi.Resource>();
-  let previous: pulumi.Resource | undefined;
+  const identity = args.identity ? identityCheck(args.identity.profile, args.identity.catalog, args.connection, args.opts) : undefined;
+  let previous: pulumi.Resource | undefined = identity?.verdict;
   for (const [name, steps] of groups) {
     const c = new ConcernComponent(
       name,
@@ -57,7 +65,7 @@ export function hostResources(args: HostResourcesArgs): HostResources {
     previous = c.last ?? previous;
     concerns.push(c);
   }
-  return { concerns, steps: concerns.flatMap((c) => c.steps) };
+  return { concerns, steps: concerns.flatMap((c) => c.steps), ...(identity ? { identity } : {}) };
 }
 
 /** The plan's concerns in order, each with its steps; a concern's steps must be contiguous. */
@@ -74,7 +82,7 @@ export function groupByConcern(steps: readonly Step[]): [string, Step[]][] {
 
 /** Resource names are unique, every `after` is earlier, every secret is given. */
 function checkPlan(steps: readonly Step[], secrets: SecretInputs): void {
-  const names = new Set<string>();
+  const names = new Set<string>(Object.values(IDENTITY_NAMES));
   const ids = new Set<string>();
   const claim = (n: string, what: string) => {
     if (names.has(n)) throw new Error(`plan: resource name ${n} (${what}) is used twice`);

@@ -11,6 +11,7 @@ import { hostResources, type HostResources } from "../../src/pulumi/host.js";
 import type { RebootOptions } from "../../src/pulumi/reboot.js";
 import { checkWorkstationConfig, NAMESPACE, runError, secretConfigError, type WorkstationConfig } from "./config.js";
 import { INSECURE_WARNING } from "../../src/ssh/hostTrust.js";
+import { loadCatalog } from "../../src/profile/catalog.js";
 
 /** The repository root (where Pulumi.yaml is): profile paths in the config start here. */
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -66,6 +67,8 @@ export function buildWorkstation(config: WorkstationConfig, options: BuildOption
     secrets,
     stamps,
     ...(options.reboot ? { reboot: options.reboot } : {}),
+    // The profile loaded, so the catalog did too: the hardware is checked before the first step.
+    identity: { profile, catalog: loadCatalog().catalog! },
   });
   return {
     report,

@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Concern } from "../../src/host/plan.js";
 import type { Step } from "../../src/host/step.js";
+import { IDENTITY_NAMES } from "../../src/pulumi/identity.js";
+import { joinSections } from "../../src/discover/probe.js";
 
 /**
  * The mock engine the program tests share. Mock state is global to the process (pulumi's
@@ -27,6 +29,20 @@ export function setStdout(f: (name: string) => string): void {
   stdoutFor = f;
 }
 
+/**
+ * What the hardware probe prints on a fresh host (no driver yet, so no GPU seen) that has
+ * exactly the drives the probe's stdin says the profile expects: the identity check before
+ * the first step passes. A test that wants another host answers with setStdout.
+ */
+export function probeOutputFor(stdin: string): string {
+  const expected = JSON.parse(/^# aiws: [^{]*(\{.*\})$/m.exec(stdin)![1]!) as { drives: { serial: string; id: string }[] };
+  const devs = expected.drives.map((d, i) => ({ name: `nvme${i}n1`, path: `/dev/nvme${i}n1`, type: "disk", size: 2e12, model: "M", serial: d.serial, tran: "nvme", rm: false, fstype: null, label: null, mountpoints: [null] }));
+  return joinSections({
+    lsblk: JSON.stringify({ blockdevices: devs }),
+    "by-id": expected.drives.map((d, i) => `${d.id} /dev/nvme${i}n1`).join("\n"),
+  });
+}
+
 export function reset(): void {
   registered.length = 0;
   stdoutFor = () => "";
@@ -41,7 +57,8 @@ export async function installMocks(preview = false): Promise<void> {
           registered.push({ order: registered.length, type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
           const state: Record<string, unknown> = { ...args.inputs };
           if (args.type === "command:remote:Command" || args.type === "command:local:Command") {
-            state.stdout = stdoutFor(args.name);
+            const answer = stdoutFor(args.name);
+            state.stdout = answer === "" && args.name === IDENTITY_NAMES.probe ? probeOutputFor(String(args.inputs.stdin)) : answer;
             state.stderr = "";
           }
           return { id: `${args.name}-id`, state };

@@ -49,12 +49,15 @@ describe("the fake plan under mocks", () => {
     const remote = registered.filter((r) => r.type === "command:remote:Command").map((r) => r.name);
     for (const s of plan) expect(remote.filter((n) => n === s.id)).toHaveLength(1);
     expect(remote).toContain("nvidia-driver-reboot-up");
-    expect(registered.filter((r) => r.type === "command:local:Command").map((r) => r.name)).toEqual(["nvidia-driver-reboot-down"]);
+    expect(registered.filter((r) => r.type === "command:local:Command").map((r) => r.name)).toEqual(["hardware-identity-verdict", "nvidia-driver-reboot-down"]);
   });
 
   it("registers the commands one after another in plan order, the reboot wait right after the driver", async () => {
     await build();
     expect(commands().map((r) => r.name)).toEqual([
+      // First, is this the machine the profile describes (src/pulumi/identity.ts)?
+      "hardware-identity",
+      "hardware-identity-verdict",
       "base-sysctl",
       "base-packages",
       "nvidia-driver",
@@ -269,5 +272,36 @@ describe("a plan that is not well formed registers nothing", () => {
       wiring.hostResources({ steps: [b, { ...b, id: "nvidia-driver-reboot-up", reboot: "never", after: [] }], connection: { host: "h", port: 22, user: "root", privateKey: TEST_KEY } }),
     ).toThrow(/used twice/);
     expect(registered).toHaveLength(0);
+  });
+});
+
+describe("the hardware check before the first step (src/pulumi/identity.ts)", () => {
+  it("probes the host read-only first; every step waits for the verdict, which passes on the profile's machine", async () => {
+    const ws = await build();
+    const probe = named("hardware-identity");
+    expect(unwrap(probe.inputs.stdin)).toMatch(/^# aiws: is this the machine base describes\? \{"gpus":\["1 x rtx-pro-6000-blackwell-max-q"\],"drives":\[/);
+    expect(String(unwrap(probe.inputs.stdin))).not.toMatch(/\b(mkfs|wipefs|rm|apt-get|dd)\b/);
+    expect(await value(ws.resources.identity!.differences)).toEqual([]);
+    expect(named("hardware-identity-verdict").inputs.create).toBe("true");
+    const pos = new Map(registered.map((r) => [r.name, r.order]));
+    for (const s of plan) expect(pos.get("hardware-identity-verdict")!).toBeLessThan(pos.get(s.id)!);
+  });
+
+  it("a host without a drive the profile names: the verdict fails with the differences, so nothing after it runs", async () => {
+    setStdout((name) => (name === "hardware-identity" ? "@@aiws-discover:lsblk\n{\"blockdevices\":[]}\n" : ""));
+    const ws = program.buildWorkstation(
+      { profile: "profiles/base.yaml", host: "ws.lan", user: "aiws", port: 22, sshPrivateKey: TEST_KEY, hostKey: TEST_HOST_KEY, secrets: { resticPassword: SECRET } },
+      { concerns: FAKE_CONCERNS },
+    );
+    const differences = await value(ws.resources.identity!.differences);
+    expect(differences[0]).toMatch(/^drive S7HENJ0X100001A \(os, \/dev\/disk\/by-id\/nvme-Samsung_SSD_990_PRO_2TB_S7HENJ0X100001A\): not on the host/);
+    await value(ws.resources.identity!.verdict.urn);
+    const create = String(named("hardware-identity-verdict").inputs.create);
+    expect(create).toMatch(/^printf '%s\\n' 'the profile base does not describe this host, so no step was run:\n {2}- drive S7HENJ0X100001A/);
+    expect(create).toMatch(/>&2; exit 1$/);
+    // The command really fails, printing the differences.
+    const r = spawnSync("sh", ["-c", create], { encoding: "utf8" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("Fix the profile (npm run discover -- --compare <profile> lists the differences)");
   });
 });

@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { engineDestroy, engineUp, newEngineState, unwrap, SECRET_SIG } from "../../../src/lab/engine.js";
+import { loadProfile } from "../../../src/profile/load.js";
+import { probeOutputFor } from "../../program/harness.js";
 
 /**
  * The test engine against a fake `ssh` first on PATH: it records every call (its arguments
@@ -19,6 +21,8 @@ const FAKE_SSH = `#!/usr/bin/env bash
 # args: options..., -l user -p port -- host, command
 cmd=\${!#}
 input=$(cat)
+# The hardware probe before the steps: the fake host is the lab guest the profile describes.
+if [[ $input == *@@aiws-discover:* ]]; then cat "$FAKE_PROBE"; exit 0; fi
 text="$cmd
 $input"
 id=$(grep -m1 -oE '^# aiws step [a-z0-9-]+ \\((converge|check|remove)\\)' <<<"$text" | head -n1)
@@ -96,6 +100,9 @@ describe.skipIf(!havePython)("the test engine (against a fake ssh)", () => {
     chmodSync(join(dir, "ssh"), 0o755);
     process.env.PATH = `${dir}:${PATH}`;
     process.env.FAKE_LOG = log;
+    const drives = loadProfile("lab/profiles/lab-raid0.yaml").profile.hardware.drives.map((d) => ({ serial: d.serial, id: d.id }));
+    writeFileSync(join(dir, "probe"), probeOutputFor(`# aiws: the lab guest ${JSON.stringify({ drives })}`));
+    process.env.FAKE_PROBE = join(dir, "probe");
   });
   afterAll(() => {
     process.env.PATH = PATH;
@@ -104,6 +111,22 @@ describe.skipIf(!havePython)("the test engine (against a fake ssh)", () => {
   beforeEach(() => {
     rmSync(log, { force: true });
     for (const k of ["FAKE_FAIL", "FAKE_APPLY", "FAKE_REFUSE_FIRST"]) delete process.env[k];
+  });
+
+  it("a host that is not the profile's machine: the hardware check stops the run before any step", async () => {
+    const real = process.env.FAKE_PROBE!;
+    // The host has only three of the four drives the profile names.
+    const drives = loadProfile("lab/profiles/lab-raid0.yaml").profile.hardware.drives.slice(0, 3).map((d) => ({ serial: d.serial, id: d.id }));
+    writeFileSync(join(dir, "probe-3"), probeOutputFor(`# aiws: x ${JSON.stringify({ drives })}`));
+    process.env.FAKE_PROBE = join(dir, "probe-3");
+    try {
+      const s = await engineUp(config());
+      expect(s.ok).toBe(false);
+      expect(s.error).toMatch(/^the profile does not describe this host, so no step was run:\n {2}- drive AIWSLAB0004 \(raid, \/dev\/disk\/by-id\/nvme-QEMU_NVMe_Ctrl_AIWSLAB0004\): not on the host/);
+      expect(calls().filter((c) => c.phase === "converge")).toEqual([]);
+    } finally {
+      process.env.FAKE_PROBE = real;
+    }
   });
 
   it("runs every step's converge over ssh, in plan order, as the program registered it", async () => {
