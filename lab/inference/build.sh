@@ -3,10 +3,11 @@
 # (OUT is .lab/apt/www/inference: http://10.200.0.1:8080/inference/...). Each is delivered
 # the way the inference steps install the real one, so those steps run their real logic:
 #
-#   OUT/pypi/simple/vllm/         a PEP 503 index page  -> pip install vllm==VLLM_VERSION
-#   OUT/pypi/files/vllm-*.whl     the wheel: package `vllm`, console script `vllm`
-#   OUT/pypi-cu129/simple/vllm/   the CUDA 12.9 build, vllm==VLLM_VERSION+cu129, on an index of
-#                                 its own as vLLM publishes it (wheels.vllm.ai/<ver>/cu129)
+#   OUT/pypi/simple/vllm/         a PEP 503 index page  -> pip install vllm===VERSION
+#   OUT/pypi/files/vllm-*.whl     the wheels: package `vllm`, console script `vllm`, for
+#                                 VLLM_VERSION, the older 0.11.0 the independent guest pins,
+#                                 and VLLM_VERSION+cu129 beside it (a plain ==VLLM_VERSION would
+#                                 pick that one: the steps must ask for exactly their build)
 #   OUT/ollama/v<ver>/ollama-linux-amd64.tar.zst   bin/ollama, as Ollama's release archive
 #                                 (a .tar.zst from 0.14.0)
 #   OUT/llama.cpp/<tag>.tar.gz    a source tree whose CMakeLists.txt builds `llama-server`,
@@ -39,11 +40,12 @@ tarball() { # DIR ARCHIVE: a reproducible .tar.gz or .tar.zst of DIR's contents 
 rm -rf "$out"
 mkdir -p "$out/ollama/v$ollama" "$out/llama.cpp"
 
-# vLLM: a pure-Python wheel, written with zipfile (a wheel is a zip with a dist-info), on a
-# PEP 503 index: the default build on pypi/, the +cu129 one on pypi-cu129/.
-wheel() { # VERSION INDEX
-  local version=$1 index=$out/$2
-  mkdir -p "$index/simple/vllm" "$index/files"
+# vLLM: pure-Python wheels, written with zipfile (a wheel is a zip with a dist-info), on one
+# PEP 503 index.
+index=$out/pypi
+mkdir -p "$index/simple/vllm" "$index/files"
+wheel() { # VERSION
+  local version=$1
   server vllm "$version" >"$work/server.py"
   "$py" - "$version" "$work/server.py" "$index/files" <<'PY'
 import base64, hashlib, sys, zipfile
@@ -69,12 +71,11 @@ with zipfile.ZipFile(name, "w", zipfile.ZIP_DEFLATED) as z:
 PY
   local whl=vllm-$version-py3-none-any.whl sum
   sum=$(sha256sum "$index/files/$whl" | cut -d' ' -f1)
-  printf '<!DOCTYPE html>\n<html><body>\n<a href="vllm/">vllm</a>\n</body></html>\n' >"$index/simple/index.html"
-  printf '<!DOCTYPE html>\n<html><body>\n<a href="../../files/%s#sha256=%s">%s</a>\n</body></html>\n' "$whl" "$sum" "$whl" \
-    >"$index/simple/vllm/index.html"
+  printf '<a href="../../files/%s#sha256=%s">%s</a>\n' "$whl" "$sum" "$whl" >>"$work/links"
 }
-wheel "$vllm" pypi
-wheel "$vllm+cu129" pypi-cu129
+for v in 0.11.0 "$vllm" "$vllm+cu129"; do wheel "$v"; done
+printf '<!DOCTYPE html>\n<html><body>\n<a href="vllm/">vllm</a>\n</body></html>\n' >"$index/simple/index.html"
+{ printf '<!DOCTYPE html>\n<html><body>\n'; cat "$work/links"; printf '</body></html>\n'; } >"$index/simple/vllm/index.html"
 
 # Ollama: the release tarball's layout, bin/ollama (and an empty lib/ollama).
 mkdir -p "$work/ollama/bin" "$work/ollama/lib/ollama"

@@ -6,7 +6,7 @@ for real. It is packaged three ways by lab/inference/build.sh, each the way the 
 install the real runtime:
 
   vllm         a wheel `vllm-<version>` on a stand-in pip index; console script `vllm`
-  ollama       the release tarball `ollama-linux-amd64.tgz` with `bin/ollama`
+  ollama       the release archive `ollama-linux-amd64.tar.zst` with `bin/ollama`
   llama.cpp    a source tarball whose CMakeLists.txt "builds" `llama-server`
 
 What is real: the unit, its user and sandboxing, aiws-gpu-exec and CUDA_VISIBLE_DEVICES by

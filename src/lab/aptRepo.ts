@@ -2,7 +2,8 @@
  * The lab's apt repository: stand-in packages under the real names the driver and CUDA steps
  * install (lab/apt/standins.list), signed with a lab key, served over HTTP on the host's lab
  * address only. The layout mirrors NVIDIA's CUDA repository for Debian 12, so the steps run
- * their real apt logic: fetch cuda-keyring_1.1-1_all.deb, dpkg -i it, apt-get update, install.
+ * their real apt logic: fetch cuda-keyring_1.1-1_all.deb, take its checked keyring, write the
+ * apt source, apt-get update, install.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, openSync, copyFileSync } from "node:fs";

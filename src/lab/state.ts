@@ -41,7 +41,7 @@ export interface LabState {
   };
   readonly repo: {
     readonly url: string;
-    /** `deb [signed-by=…] URL /`, what the cuda-keyring stand-in installs. */
+    /** `deb [signed-by=…] URL /`, the source line for the lab's repository (the nvidia-repo step writes the same). */
     readonly sourcesLine: string;
     readonly guestKeyring: string;
     readonly hostKeyring: string;

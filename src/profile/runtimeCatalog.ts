@@ -26,7 +26,6 @@ const driverBranchSchema = z.object({ type: z.enum(["long-term", "production", "
 const cudaSchema = z.object({ minDriver: z.string().regex(/^\d{3}\.\d+(\.\d+)?$/), ...provenance }).strict();
 const vllmSchema = z
   .object({
-    torch: z.string(),
     /** CUDA release -> how that build is published: `local` version suffix and extra pip `index` (none: PyPI's default wheel). */
     variants: z.record(cudaRelease, z.object({ local: z.string().regex(/^\+cu\d+$/).optional(), index: https.optional() }).strict()),
     ...provenance,
@@ -117,10 +116,15 @@ export function runtimeCatalog(file = RUNTIME_CATALOG_FILE): RuntimeCatalog {
 /**
  * The catalog's llama.cpp recipe for a tag: its own entry, or for a tag the catalog does not
  * list (a profile with its own url and sha256) the entry of the newest listed tag not newer
- * than it (build dependencies change at a tag and hold until the next change), else the oldest.
+ * than it within the same build era (libcurl before LLAMACPP_OPENSSL_FROM, OpenSSL from it:
+ * the dependency change that matters), else the oldest listed tag of that era.
  */
 export function llamaCppRecipe(tag: string, catalog = runtimeCatalog()): LlamaCppRelease {
-  const tags = versionsOf(catalog.llamaCpp);
+  if (catalog.llamaCpp[tag]) return catalog.llamaCpp[tag]!;
+  const era = (t: string) => compareVersions(t, LLAMACPP_OPENSSL_FROM) >= 0;
+  const all = versionsOf(catalog.llamaCpp);
+  const same = all.filter((t) => era(t) === era(tag));
+  const tags = same.length > 0 ? same : all;
   const at = tags.filter((t) => compareVersions(t, tag) <= 0).pop() ?? tags[0]!;
   return catalog.llamaCpp[at]!;
 }

@@ -91,18 +91,26 @@ export function versionRows(p: Profile, catalog: RuntimeCatalog, upstream: Parti
   });
 }
 
-const STATUS_TEXT: Readonly<Record<VersionRow["status"], string>> = {
+const STATUS_TEXT: Readonly<Record<Exclude<VersionRow["status"], "unlisted">, string>> = {
   newest: "the catalog's newest",
   behind: "the catalog lists newer",
-  unlisted: "not in the catalog (the profile gives its own checksum)",
   "ahead-of-catalog": "upstream has a release the catalog does not list yet",
+};
+
+/** Why a pin the catalog does not list still works, per component. */
+const UNLISTED_TEXT: Readonly<Record<Component, string>> = {
+  driverBranches: "not in the catalog (NVIDIA's repository decides what it installs)",
+  cuda: "not in the catalog",
+  vllm: "not in the catalog (the profile says which CUDA its wheel needs)",
+  ollama: "not in the catalog (the profile gives its checksum)",
+  llamaCpp: "not in the catalog (the profile gives its checksum)",
 };
 
 export function formatVersions(file: string, rows: readonly VersionRow[]): string {
   const lines = [`${file}`];
   for (const r of rows) {
     const up = r.upstream !== undefined ? `, upstream ${r.upstream}` : r.upstreamNote ? `, upstream: ${r.upstreamNote}` : "";
-    lines.push(`  ${r.name.padEnd(21)} ${r.pinned.padEnd(8)} catalog newest ${r.catalogNewest}${up}: ${STATUS_TEXT[r.status]}`);
+    lines.push(`  ${r.name.padEnd(21)} ${r.pinned.padEnd(8)} catalog newest ${r.catalogNewest}${up}: ${r.status === "unlisted" ? UNLISTED_TEXT[r.component] : STATUS_TEXT[r.status]}`);
     if (r.note) lines.push(`      ${r.note}`);
     for (const c of r.changes) lines.push(`      changes at ${c}`);
   }

@@ -173,6 +173,7 @@ export function inferenceSteps(profile: Profile, opts: InferenceStepOptions = {}
         vars: {
           VLLM_VERSION: v.version,
           VLLM_REQUIREMENT: pip.requirement,
+          VLLM_BUILD: vllmBuild(v, profile.nvidia.cudaVersion),
           VLLM_VENV: vllmVenv(vllmBuild(v, profile.nvidia.cudaVersion)),
           VLLM_PIP_INDEX: v.pipIndexUrl ?? "",
           VLLM_EXTRA_INDEX: v.pipIndexUrl === undefined ? pip.extraIndex : "",

@@ -17,4 +17,4 @@ cmake -S "$work/src" -B "$work/build" -DCMAKE_BUILD_TYPE=Release -DGGML_CUDA=ON 
   -DBUILD_SHARED_LIBS=OFF "${flags[@]}"
 cmake --build "$work/build" --target llama-server --parallel "$(nproc)"
 install -D -m 0755 "$work/build/bin/llama-server" "$LLAMACPP_BINARY"
-echo "$LLAMACPP_VERSION $CUDA_ARCHS" >"$LLAMACPP_PREFIX/.aiws-built"
+echo "$LLAMACPP_VERSION $CUDA_ARCHS $CUDA_HOME" >"$LLAMACPP_PREFIX/.aiws-built"

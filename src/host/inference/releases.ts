@@ -44,15 +44,19 @@ export function llamaCppBuild(l: RuntimesConfig["llamaCpp"]): LlamaCppBuild {
 /**
  * The vLLM build for the profile's CUDA: `0.31.0`, or `0.31.0+cu129` for a variant. Each build
  * has its own venv (/opt/aiws/vllm/<build>), so a CUDA change installs the other build beside
- * the running one and the service moves to it, instead of pip keeping the installed build
- * (`==0.31.0` is satisfied by `0.31.0+cu129`).
+ * the running one and the service moves to it.
  */
-export function vllmBuild(v: RuntimesConfig["vllm"], cudaVersion: string): string {
-  return `${v.version}${runtimeCatalog().vllm[v.version]?.variants[cudaVersion]?.local ?? ""}`;
+export function vllmBuild(v: RuntimesConfig["vllm"], cudaVersion: string, catalog = runtimeCatalog()): string {
+  return `${v.version}${catalog.vllm[v.version]?.variants[cudaVersion]?.local ?? ""}`;
 }
 
-/** The pip requirement and the extra index for the vLLM build that matches the profile's CUDA. */
-export function vllmRequirement(v: RuntimesConfig["vllm"], cudaVersion: string): { requirement: string; extraIndex: string } {
-  const variant = runtimeCatalog().vllm[v.version]?.variants[cudaVersion];
-  return { requirement: `vllm==${vllmBuild(v, cudaVersion)}`, extraIndex: variant?.index ?? "" };
+/**
+ * The pip requirement and the extra index for the vLLM build that matches the profile's CUDA.
+ * `===` for a build without a local suffix: `==0.31.0` would also match `0.31.0+cu129`, which
+ * pip prefers when an index carries both (PEP 440 ignores the local part of a plain `==`).
+ */
+export function vllmRequirement(v: RuntimesConfig["vllm"], cudaVersion: string, catalog = runtimeCatalog()): { requirement: string; extraIndex: string } {
+  const variant = catalog.vllm[v.version]?.variants[cudaVersion];
+  const build = vllmBuild(v, cudaVersion, catalog);
+  return { requirement: variant?.local ? `vllm==${build}` : `vllm===${build}`, extraIndex: variant?.index ?? "" };
 }

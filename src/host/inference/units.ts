@@ -1,6 +1,5 @@
 import { sandboxDirectives, type SandboxArgs } from "../sandbox.js";
 import { DEFAULT_VLLM_MEMORY_FRACTION, type InferenceConfig, type InferenceService } from "../../profile/schema/inference.js";
-import { runtimeCatalog } from "../../profile/runtimeCatalog.js";
 import { vllmBuild } from "./releases.js";
 
 /**
@@ -146,7 +145,7 @@ function onGpus(s: InferenceService, program: string, args: readonly string[]): 
  * The unit file for one service. `secrets`: whether the secrets environment file exists (API
  * key, HF token); `cudaVersion`: the profile's, which picks the vLLM build (releases.ts).
  */
-export function serviceUnit(s: InferenceService, cfg: InferenceConfig, secrets: boolean, cudaVersion: string = runtimeCatalog().defaults.cuda): string {
+export function serviceUnit(s: InferenceService, cfg: InferenceConfig, secrets: boolean, cudaVersion: string): string {
   const dirs = modelDirs(cfg);
   const model = `${s.model} ${s.quantization}`;
   if (s.runtime === "vllm") {

@@ -11,6 +11,7 @@ mkdir -p "$STATE_DIR"
 if aiws_installed "$KEYRING_PACKAGE"; then
   said=$(aiws_check_repo_keys "$KEYRING_GPG" "the installed $KEYRING_PACKAGE's $KEYRING_GPG") || aiws_die "$said"
 elif ! [[ -f $KEYRING_GPG ]] || ! aiws_check_repo_keys "$KEYRING_GPG" "$KEYRING_GPG" >/dev/null; then
+  [[ ! -f $KEYRING_GPG ]] || echo "aiws: $KEYRING_GPG holds keys that are not pinned: replacing it with the checked keyring from NVIDIA's cuda-keyring package"
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
   if command -v curl >/dev/null; then

@@ -3,7 +3,9 @@
 # the owner's call (apt purge).
 rm -f "$APT_SOURCE_FILE"
 if [[ -f $STATE_DIR/nvidia-repo.keyring-written ]]; then
-  rm -f "$KEYRING_GPG" "$STATE_DIR/nvidia-repo.keyring-written"
+  # A cuda-keyring the owner installed since owns that file now: it stays.
+  aiws_installed "$KEYRING_PACKAGE" || rm -f "$KEYRING_GPG"
+  rm -f "$STATE_DIR/nvidia-repo.keyring-written"
 fi
 if [[ -f $STATE_DIR/nvidia-repo.keyring-installed ]]; then
   dpkg --purge "$KEYRING_PACKAGE" || true

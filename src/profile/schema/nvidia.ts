@@ -33,9 +33,10 @@ export const nvidiaSchema = z
       .regex(/^(https?|file):\/\/[^\s'"\\]+$/, "an http(s) or file URL without spaces or quotes, like https://mirror.lan/cuda/{distro}/x86_64/")
       .optional(),
     /**
-     * The OpenPGP keys apt may trust for the repository: every key in the cuda-keyring package
-     * must be one of these, or nvidia-repo refuses to install it (the package is the trust
-     * anchor for every driver and CUDA package after it). Default: NVIDIA's CUDA repository key
+     * The OpenPGP keys apt may trust for the repository: every key in the cuda-keyring package's
+     * keyring must be one of these, or nvidia-repo refuses to install that keyring (it is the
+     * trust anchor for every driver and CUDA package after it; the package itself is never
+     * installed). Default: NVIDIA's CUDA repository key
      * (3bf863cc). `trust-on-first-use` accepts whatever the mirror serves, saying so: for a
      * private mirror with a key of its own, such as the VM lab's.
      */

@@ -185,7 +185,7 @@ describe("secrets", () => {
 });
 
 describe("units", () => {
-  const unitOf = (p: Profile, name: string) => serviceUnit(p.inference.services.find((s) => s.name === name)!, p.inference, true);
+  const unitOf = (p: Profile, name: string) => serviceUnit(p.inference.services.find((s) => s.name === name)!, p.inference, true, p.nvidia.cudaVersion);
 
   it("vLLM: the venv's binary through aiws-gpu-exec, tensor parallel, memory fraction, context, port", () => {
     const u = unitOf(mixed(), "chat");
@@ -253,7 +253,7 @@ describe("units", () => {
   it("the unit text a step writes is the unit the budget-checked service describes", () => {
     const p = serving();
     const step = inferenceSteps(p).find((s) => s.id === "inference-svc-llama70b-1")!;
-    expect(`${step.vars.UNIT_TEXT}\n`).toBe(serviceUnit(p.inference.services[1]!, p.inference, true));
+    expect(`${step.vars.UNIT_TEXT}\n`).toBe(serviceUnit(p.inference.services[1]!, p.inference, true, p.nvidia.cudaVersion));
     expect(step.vars.UNIT_FILE).toBe("/etc/systemd/system/aiws-vllm-llama70b-1.service");
   });
 });
@@ -313,6 +313,25 @@ describe("scripts", () => {
     expect(check()).toMatch(/http:\/\/127\.0\.0\.1:8000\/health does not answer 200 within 5s/);
     writeFileSync(join(dir, "healthy"), "");
     expect(runPhase(step, "check", bin, env).status).toBe(0);
+  });
+});
+
+describe("llama.cpp's build record", () => {
+  it("a build against another CUDA toolkit is out of sync: a CUDA change rebuilds llama-server", () => {
+    const dir = mkdtempSync(join(tmpdir(), "aiws-inf-llama-"));
+    const base = inferenceSteps(mixed()).find((s) => s.id === "inference-llamacpp")!;
+    const prefix = join(dir, "b10003");
+    mkdirSync(join(prefix, "bin"), { recursive: true });
+    const step: Step = { ...base, vars: { ...base.vars, LLAMACPP_PREFIX: prefix, LLAMACPP_BINARY: join(prefix, "bin/llama-server") } };
+    writeFileSync(join(prefix, "bin/llama-server"), "#!/bin/sh\necho version: 1\n", { mode: 0o755 });
+    const bin = stubs(dir, { setpriv: 'while [ "$1" != "--" ]; do shift; done; shift; exec "$@"', id: "echo 0" });
+    // What an older aiws (or the same tag built on CUDA 12.8) recorded.
+    writeFileSync(join(prefix, ".aiws-built"), "b10003 120a /usr/local/cuda-12.8\n");
+    const stale = runPhase(step, "check", bin, {});
+    expect(stale.status).toBe(1);
+    expect(stale.stderr).toContain(`was not built by aiws from llama.cpp b10003 for CUDA architectures 120a with /usr/local/cuda-13.0`);
+    writeFileSync(join(prefix, ".aiws-built"), "b10003 120a /usr/local/cuda-13.0\n");
+    expect(runPhase(step, "check", bin, {}).status, runPhase(step, "check", bin, {}).stderr).toBe(0);
   });
 });
 

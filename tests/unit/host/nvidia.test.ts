@@ -357,6 +357,11 @@ describe("nvidia steps, run with bash against stand-ins", () => {
       expect(runPhase(ok.step, "remove", { bin: ok.h.bin, env: ok.h.env }).status).toBe(0);
       expect(existsSync(ok.keyring)).toBe(false);
       expect(ok.dpkgCalls).toBe("");
+      // Written again, then the owner installs cuda-keyring, which owns the file from then on: remove keeps it.
+      const again = applyWith(k.deb, k.fprs[0]!);
+      writeFileSync(join(again.h.root, "dpkg"), "cuda-keyring 1.1-1\n", { flag: "a" });
+      expect(runPhase(again.step, "remove", { bin: again.h.bin, env: again.h.env }).status).toBe(0);
+      expect(existsSync(again.keyring)).toBe(true);
     });
 
     it("never runs the package's maintainer scripts, and keeps a cuda-keyring the owner installed once its keys pass", () => {

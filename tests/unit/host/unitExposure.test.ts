@@ -28,7 +28,7 @@ const inference = inferenceSchema.parse({
 });
 
 const UNITS: Record<string, string> = {
-  ...Object.fromEntries(inference.services.map((s) => [unitName(s), serviceUnit(s, inference, true)])),
+  ...Object.fromEntries(inference.services.map((s) => [unitName(s), serviceUnit(s, inference, true, "13.0")])),
   "aiws-cpu-governor.service": cpuGovernorUnit(),
   "aiws-gpu-power-limits.service": gpuPowerLimitsUnit(),
   // Timers run nothing themselves; the services they start are measured.

@@ -7,7 +7,7 @@ import { tryLoadProfile } from "../../../src/profile/load.js";
 import { formatProblem } from "../../../src/profile/problems.js";
 import { RUNTIME_CATALOG_FILE, compareVersions, llamaCppRecipe, runtimeCatalog, runtimeCatalogSchema } from "../../../src/profile/runtimeCatalog.js";
 import { checkVersionRules } from "../../../src/profile/schema/versionRules.js";
-import { llamaCppBuild, ollamaRelease, vllmRequirement } from "../../../src/host/inference/releases.js";
+import { llamaCppBuild, ollamaRelease, vllmBuild, vllmRequirement } from "../../../src/host/inference/releases.js";
 import { inferenceSteps } from "../../../src/host/inference/index.js";
 
 /**
@@ -82,16 +82,28 @@ describe("version traps", () => {
     expect(profileWith({ nvidia: '  driverBranch: "590"\n  cudaVersion: "13.1"', runtime: "ollama", runtimes: "    ollama: {}" }).text).toBe("");
   });
 
-  it("vLLM 0.31.0 on CUDA 12.8: refused (its wheels are 13.0 or 12.9); on 12.9 the catalog picks the +cu129 build", () => {
+  it("vLLM 0.31.0 on CUDA 12.8: refused (its wheel is built for 13.0), with the release that fits", () => {
     const r = profileWith({ nvidia: '  cudaVersion: "12.8"', runtime: "vllm", runtimes: "    vllm: {}" });
     expect(r.text).toContain(
-      "inference.runtimes.vllm.version: vLLM 0.31.0's wheels are built for CUDA 13.0 or 12.9, and the profile installs CUDA 12.8: set nvidia.cudaVersion to 13.0 or 12.9, or pin vLLM 0.11.0 (built for 12.8)",
+      "inference.runtimes.vllm.version: vLLM 0.31.0's wheels are built for CUDA 13.0, and the profile installs CUDA 12.8: set nvidia.cudaVersion to 13.0, or pin vLLM 0.11.0 (built for 12.8)",
     );
-    const ok = profileWith({ nvidia: '  cudaVersion: "12.9"', runtime: "vllm", runtimes: "    vllm: {}" });
+    const ok = profileWith({ runtime: "vllm", runtimes: "    vllm: {}" });
     expect(ok.text).toBe("");
-    const step = inferenceSteps(ok.loaded!.profile).find((s) => s.id === "inference-vllm")!;
-    expect(step.vars).toMatchObject({ VLLM_REQUIREMENT: "vllm==0.31.0+cu129", VLLM_EXTRA_INDEX: "https://wheels.vllm.ai/0.31.0/cu129" });
-    expect(vllmRequirement({ version: "0.31.0" }, "13.0")).toEqual({ requirement: "vllm==0.31.0", extraIndex: "" });
+    // Exactly this build: a plain ==0.31.0 would also take 0.31.0+cu129 from an index that has both.
+    expect(inferenceSteps(ok.loaded!.profile).find((s) => s.id === "inference-vllm")!.vars).toMatchObject({ VLLM_REQUIREMENT: "vllm===0.31.0", VLLM_BUILD: "0.31.0", VLLM_EXTRA_INDEX: "", VLLM_VENV: "/opt/aiws/vllm/0.31.0" });
+  });
+
+  it("a CUDA variant the catalog lists is installed from its index as the +cuXXX build, in a venv of its own", () => {
+    const catalog = structuredClone(runtimeCatalog());
+    catalog.vllm["0.31.0"]!.variants["12.9"] = { local: "+cu129", index: "https://wheels.example/0.31.0/cu129" };
+    expect(vllmRequirement({ version: "0.31.0" }, "12.9", catalog)).toEqual({ requirement: "vllm==0.31.0+cu129", extraIndex: "https://wheels.example/0.31.0/cu129" });
+    expect(vllmBuild({ version: "0.31.0" }, "12.9", catalog)).toBe("0.31.0+cu129");
+    // The shipped catalog has no 12.9 build of 0.31.0; with one listed, a CUDA 12.9 profile passes.
+    expect(profileWith({ nvidia: '  cudaVersion: "12.9"', runtime: "vllm", runtimes: "    vllm: {}" }).text).toContain("vLLM 0.31.0's wheels are built for CUDA 13.0");
+    const p = profileWith({ runtime: "vllm", runtimes: "    vllm: {}" }).loaded!.profile;
+    const issues: string[] = [];
+    checkVersionRules({ nvidia: { ...p.nvidia, cudaVersion: "12.9" }, inference: p.inference, hasGpus: true }, (path, m) => issues.push(`${path.join(".")}: ${m}`), catalog);
+    expect(issues).toEqual([]);
   });
 
   it("an old vLLM pin on the new CUDA is refused; a version the catalog lacks needs its CUDA said", () => {
@@ -124,6 +136,10 @@ describe("version traps", () => {
     const older = llamaCppBuild({ version: "b7000", sha256: SUM });
     expect(older.packages).toContain("libcurl4-openssl-dev");
     expect(older.cmakeFlags).toEqual(["-DLLAMA_CURL=ON"]);
+    // A tag after the change but before any listed OpenSSL tag still gets OpenSSL's recipe.
+    const between = llamaCppBuild({ version: "b8000", sha256: SUM });
+    expect(between.packages).toContain("libssl-dev");
+    expect(between.cmakeFlags).toEqual(["-DLLAMA_OPENSSL=ON"]);
     expect(llamaCppBuild({ version: "b10003", cudaArchitectures: "120f" }).cudaArchitectures).toBe("120f");
     expect(profileWith({ runtime: "llama.cpp", runtimes: '    llamaCpp: { version: "b11474" }' }).text).toContain("inference.runtimes.llamaCpp.sha256: llama.cpp from version b11474 is downloaded and run as root");
     // A binary already on the host downloads nothing: no checksum to give.

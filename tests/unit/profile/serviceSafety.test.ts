@@ -65,7 +65,7 @@ describe("extraArgs", () => {
   it("lets trustRemoteCode add the flag, for vLLM only", () => {
     const { loaded } = loadWith(`${vllm}\ntrustRemoteCode: true`);
     const inf = loaded!.profile.inference;
-    expect(serviceUnit(inf.services[0]!, inf, true)).toMatch(/ExecStart=.* --trust-remote-code$/m);
+    expect(serviceUnit(inf.services[0]!, inf, true, "13.0")).toMatch(/ExecStart=.* --trust-remote-code$/m);
     expect(loadWith(`${llama}\ntrustRemoteCode: true`).text).toContain("trustRemoteCode is a vLLM setting");
   });
 });

@@ -42,7 +42,8 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
 describe("npm run versions", () => {
   it("without --upstream: the pins against the catalog, the changes on the way, contacting nothing", async () => {
-    const r = await run("profiles/serving-4x70b.yaml");
+    // The stub's origins are given: any lookup without --upstream would reach it and be counted.
+    const r = await run(`--upstream-origins=${origin},${origin}`, "profiles/serving-4x70b.yaml");
     expect(r.err).toBe("");
     expect(r.code).toBe(1);
     expect(r.out).toContain("NVIDIA driver branch  580      catalog newest 620: the catalog lists newer");
