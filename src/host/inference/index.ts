@@ -177,6 +177,7 @@ export function inferenceSteps(profile: Profile, opts: InferenceStepOptions = {}
           VLLM_VENV: vllmVenv(vllmBuild(v, profile.nvidia.cudaVersion)),
           VLLM_PIP_INDEX: v.pipIndexUrl ?? "",
           VLLM_EXTRA_INDEX: v.pipIndexUrl === undefined ? pip.extraIndex : "",
+          VLLM_SHA256: v.sha256 ?? "",
           VLLM_PACKAGES: RUNTIME_PACKAGES.vllm.join(" "),
           LLM_USER: LLM_USER.name,
         },

@@ -141,10 +141,21 @@ export const runtimesSchema = z
         version: z.string().regex(/^\d+\.\d+\.\d+(\.post\d+)?$/, "a release like 0.31.0").default(RUNTIME_DEFAULTS.vllm.version),
         /** For a version the catalog does not list: the CUDA release its PyPI wheel is built for (its release notes say). */
         cuda: z.string().regex(/^\d{2}\.\d$/, "a CUDA release, like 13.0").optional(),
-        /** A pip index to install from instead of PyPI (a lab's local stand-in). */
+        /** A pip index to install from instead of PyPI (a mirror, a lab's local stand-in). */
         pipIndexUrl: url.optional(),
+        /** sha256 of the vllm wheel, checked before it is installed; required with a plain http:// pipIndexUrl, which nothing else authenticates. */
+        sha256: sha256.optional(),
       })
       .strict()
+      .superRefine((v, ctx) => {
+        if (v.pipIndexUrl?.startsWith("http://") && v.sha256 === undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["sha256"],
+            message: `vLLM from ${v.pipIndexUrl} comes over plain http and is installed as root: give the sha256 of its vllm wheel (sha256sum of the file you checked), or use an https:// index`,
+          });
+        }
+      })
       .prefault({}),
     ollama: z
       .object({

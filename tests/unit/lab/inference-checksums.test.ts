@@ -33,5 +33,7 @@ describe.skipIf(lacks("zstd", "python3"))("the lab's runtime checksums", () => {
       const file = r.url!.replace("http://10.200.0.1:8080/inference/", "");
       expect(r.sha256, file).toBe(sums.get(file));
     }
+    const wheel = `pypi/files/vllm-${runtimes.vllm.version}-py3-none-any.whl`;
+    expect(runtimes.vllm.sha256, wheel).toBe(sums.get(wheel));
   });
 });

@@ -29,6 +29,14 @@ describe("runtime downloads", () => {
     expect(problems({})).toEqual([]);
   });
 
+  it("vLLM from a plain-http index needs the wheel's sha256; an https index does not", () => {
+    expect(problems({ vllm: { pipIndexUrl: "http://mirror.lan/simple/" } }).join("\n")).toContain(
+      "vllm.sha256: vLLM from http://mirror.lan/simple/ comes over plain http and is installed as root: give the sha256 of its vllm wheel",
+    );
+    expect(problems({ vllm: { pipIndexUrl: "http://mirror.lan/simple/", sha256: SUM } })).toEqual([]);
+    expect(problems({ vllm: { pipIndexUrl: "https://mirror.lan/simple/" } })).toEqual([]);
+  });
+
   it("the install scripts refuse plain http without a sha256 too", () => {
     const lib = readFileSync(join(import.meta.dirname, "../../../src/host/inference/lib.sh"), "utf8");
     const r = runBash(script({}, `${lib}\ninf_download http://mirror.lan/x.tgz /tmp/x.tgz ""\n`), { stubs: { curl: "echo curl ran >&2; exit 0" } });
