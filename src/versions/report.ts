@@ -72,7 +72,7 @@ export function versionRows(p: Profile, catalog: RuntimeCatalog, upstream: Parti
     const runnable = component === "cuda" ? versionsOf(catalog.cuda).filter((c) => cudaMinBranch(catalog.cuda[c]!.minDriver) <= Number(p.nvidia.driverBranch)).pop() : undefined;
     const note = [
       entry?.endOfLife ? `supported to ${entry.endOfLife}` : "",
-      runnable && runnable !== newest ? `the newest driver branch ${p.nvidia.driverBranch} runs is CUDA ${runnable}` : "",
+      runnable && runnable !== newest ? `driver branch ${p.nvidia.driverBranch} runs CUDA up to ${runnable}` : "",
       entry?.note ?? "",
     ]
       .filter(Boolean)

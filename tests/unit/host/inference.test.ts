@@ -21,7 +21,7 @@ function mixed(): Profile {
   const p = structuredClone(load("quad-gpu.yaml"));
   p.inference = inferenceSchema.parse({
     huggingFaceToken: true,
-    runtimes: { ollama: { url: "http://10.200.0.1/ollama-linux-amd64.tgz", sha256: "a".repeat(64) }, vllm: { pipIndexUrl: "http://10.200.0.1/simple" } },
+    runtimes: { ollama: { url: "http://10.200.0.1/ollama-linux-amd64.tgz", sha256: "a".repeat(64) }, vllm: { pipIndexUrl: "http://10.200.0.1/simple", sha256: "c".repeat(64) } },
     services: [
       { name: "chat", runtime: "vllm", model: "llama-3.1-70b", source: "RedHatAI/Meta-Llama-3.1-70B-Instruct-FP8", quantization: "fp8", contextLength: 16384, gpus: [0, 1], memoryFraction: 0.92, kvCacheType: "fp8", host: "0.0.0.0", port: 8000, extraArgs: ["--enable-prefix-caching"] },
       { name: "small", runtime: "ollama", model: "llama-3.1-8b", source: "llama3.1:8b-instruct-q8_0", quantization: "q8_0", contextLength: 8192, parallel: 4, gpus: [2], port: 11434, keepAlive: "24h", kvCacheType: "q8_0" },
@@ -79,7 +79,7 @@ describe("the steps of a profile that serves models", () => {
     expect(ids(steps)).toContain("inference-ollama");
     expect(ids(steps)).toContain("inference-llamacpp");
     const v = (id: string) => steps.find((s) => s.id === id)!.vars;
-    expect(v("inference-vllm")).toMatchObject({ VLLM_VERSION: "0.31.0", VLLM_VENV: "/opt/aiws/vllm/0.31.0", VLLM_PIP_INDEX: "http://10.200.0.1/simple" });
+    expect(v("inference-vllm")).toMatchObject({ VLLM_VERSION: "0.31.0", VLLM_VENV: "/opt/aiws/vllm/0.31.0", VLLM_PIP_INDEX: "http://10.200.0.1/simple", VLLM_SHA256: "c".repeat(64) });
     expect(v("inference-ollama")).toMatchObject({
       OLLAMA_VERSION: "0.40.2",
       OLLAMA_URL: "http://10.200.0.1/ollama-linux-amd64.tgz",
