@@ -5,6 +5,17 @@ import { compareVersions, cudaMinBranch, llamaCppRecipe, runtimeCatalog, version
 const CATALOG_FILE = "profiles/catalog/runtimes.yaml";
 
 /**
+ * The oldest CUDA whose nvcc knows these CMAKE_CUDA_ARCHITECTURES: family targets (`120f`) came
+ * with CUDA 12.9, Blackwell's sm_120 and its arch-specific `120a` with 12.8.
+ */
+function archMinCuda(archs: string): string {
+  const list = archs.split(";");
+  if (list.some((a) => /^\d+f(-real|-virtual)?$/.test(a))) return "12.9";
+  if (list.some((a) => /^12\d/.test(a))) return "12.8";
+  return "12.0";
+}
+
+/**
  * The version traps a pin bump walks into, refused before anything is installed, each at the
  * path to change and with what would work (from profiles/catalog/runtimes.yaml):
  * - a CUDA toolkit the driver branch cannot run (each CUDA release has a minimum driver);
@@ -56,10 +67,12 @@ export function checkVersionRules(
 
   if (uses("llama.cpp") && rt.llamaCpp.binary === undefined) {
     const recipe = llamaCppRecipe(rt.llamaCpp.version, catalog);
-    if (p.hasGpus && compareVersions(cuda, recipe.minCuda) < 0) {
+    const archs = rt.llamaCpp.cudaArchitectures ?? recipe.cudaArchitectures;
+    const needed = [recipe.minCuda, ...(rt.llamaCpp.cudaArchitectures !== undefined ? [archMinCuda(archs)] : [])].sort(compareVersions).pop()!;
+    if (p.hasGpus && compareVersions(cuda, needed) < 0) {
       issue(
-        ["inference", "runtimes", "llamaCpp", "version"],
-        `llama.cpp ${rt.llamaCpp.version} is built for CUDA architectures ${rt.llamaCpp.cudaArchitectures ?? recipe.cudaArchitectures}, which need CUDA ${recipe.minCuda} or later; the profile installs CUDA ${cuda}: raise nvidia.cudaVersion`,
+        ["inference", "runtimes", "llamaCpp", rt.llamaCpp.cudaArchitectures !== undefined && needed !== recipe.minCuda ? "cudaArchitectures" : "version"],
+        `llama.cpp ${rt.llamaCpp.version} built for CUDA architectures ${archs} needs CUDA ${needed} or later; the profile installs CUDA ${cuda}: raise nvidia.cudaVersion`,
       );
     }
   }

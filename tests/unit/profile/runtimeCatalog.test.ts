@@ -152,7 +152,12 @@ describe("version traps", () => {
     const issues: string[] = [];
     const p = profileWith({ runtime: "llama.cpp", runtimes: "    llamaCpp: {}" }).loaded!.profile;
     checkVersionRules({ nvidia: p.nvidia, inference: p.inference, hasGpus: true }, (path, m) => issues.push(`${path.join(".")}: ${m}`), catalog);
-    expect(issues).toEqual(["inference.runtimes.llamaCpp.version: llama.cpp b10003 is built for CUDA architectures 120a, which need CUDA 13.1 or later; the profile installs CUDA 13.0: raise nvidia.cudaVersion"]);
+    expect(issues).toEqual(["inference.runtimes.llamaCpp.version: llama.cpp b10003 built for CUDA architectures 120a needs CUDA 13.1 or later; the profile installs CUDA 13.0: raise nvidia.cudaVersion"]);
+    // An overridden architecture list is held to what its nvcc must know: 120f is CUDA 12.9's.
+    expect(profileWith({ nvidia: '  cudaVersion: "12.8"', runtime: "llama.cpp", runtimes: '    llamaCpp: { cudaArchitectures: "120f" }' }).text).toContain(
+      "inference.runtimes.llamaCpp.cudaArchitectures: llama.cpp b10003 built for CUDA architectures 120f needs CUDA 12.9 or later; the profile installs CUDA 12.8: raise nvidia.cudaVersion",
+    );
+    expect(profileWith({ nvidia: '  cudaVersion: "12.9"', runtime: "llama.cpp", runtimes: '    llamaCpp: { cudaArchitectures: "120f" }' }).text).toBe("");
     expect(llamaCppRecipe("b6000", catalog).cmakeFlags).toEqual(["-DLLAMA_CURL=ON"]);
   });
 
