@@ -2,7 +2,6 @@ import type { Concern } from "../plan.js";
 import { storageSteps } from "./steps.js";
 
 export { storageSteps, STORAGE_MOUNTED } from "./steps.js";
-export { safeModeDecision, parseLsblkJson, parseWipefsJson, type SafeModeDecision, type SafeModeTarget, type DriveProbe } from "./safeMode.js";
 
 /** Storage: the data drives (independent, or mdadm RAID 0), their filesystems and mounts, TRIM. */
 export const storageConcern: Concern = { name: "storage", steps: storageSteps };

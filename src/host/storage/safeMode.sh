@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Safe mode in bash: the same decision, in the same words, as src/host/storage/safeMode.ts,
+# Safe mode, the one implementation the storage steps run (tests/unit/host/safeModeOracle.ts, the oracle
+# of the tests, makes the same decision in the same words),
 # from `lsblk -P` and `wipefs --noheadings` of the same drive (tests hold both sides to the
 # same fixtures). Only reads: lsblk and wipefs --no-act change nothing.
 #
@@ -71,7 +72,7 @@ aiws_settle() {
 
 # aiws_describe PATH: what is on the device. Sets AIWS_FOUND (0/1), AIWS_SERIAL, AIWS_TYPE
 # (lsblk's TYPE: disk, part, raid0 ...), AIWS_DEVPATH (the kernel's path), AIWS_ITEMS
-# (one phrase each, in the order safeMode.ts uses) and AIWS_IN_USE (0/1).
+# (one phrase each, in a fixed order) and AIWS_IN_USE (0/1).
 aiws_describe() {
   local path=$1 pairs sigs rc=0
   AIWS_FOUND=0 AIWS_SERIAL="" AIWS_TYPE="" AIWS_DEVPATH="" AIWS_IN_USE=0

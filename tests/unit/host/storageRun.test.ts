@@ -5,12 +5,16 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, sym
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { raid0ArrayStep, filesystemStep, mountedStep } from "../../../src/host/storage/steps.js";
-import { LSBLK_COLUMNS, NOTHING_CHANGED } from "../../../src/host/storage/safeMode.js";
 import { phaseFile } from "../../../src/host/render.js";
 import type { Drive } from "../../../src/profile/schema/hardware.js";
 import type { StorageLayout } from "../../../src/host/storage/layout.js";
 import type { Step } from "../../../src/host/step.js";
 import { canUseLoopDevices, runBash } from "./storageBash.js";
+
+/** What safe mode (src/host/storage/safeMode.sh, the one implementation) asks lsblk for and prints last when it refuses. */
+const SAFE_MODE = readFileSync(join(import.meta.dirname, "../../../src/host/storage/safeMode.sh"), "utf8");
+const LSBLK_COLUMNS = /^AIWS_LSBLK_COLUMNS=(\S+)$/m.exec(SAFE_MODE)![1]!;
+const NOTHING_CHANGED = /^AIWS_NOTHING_CHANGED="([^"]+)"$/m.exec(SAFE_MODE)![1]!;
 
 /**
  * The storage steps' bash, run for real. RAID 0 against a fake kernel (this kernel has no md

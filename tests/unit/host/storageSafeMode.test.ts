@@ -12,7 +12,7 @@ import {
   wipeLine,
   type DriveProbe,
   type SafeModeTarget,
-} from "../../../src/host/storage/safeMode.js";
+} from "./safeModeOracle.js";
 import { storageSh } from "../../../src/host/storage/sh.js";
 import { runBash, script } from "./storageBash.js";
 import { shellcheck } from "../../helpers/lint.js";

@@ -1,13 +1,14 @@
 /**
- * Safe mode: a drive is formatted or joined to an array only when it holds nothing (no
+ * The test oracle for safe mode (src/host/storage/safeMode.sh is the one implementation the
+ * steps run). Safe mode: a drive is formatted or joined to an array only when it holds nothing (no
  * filesystem or other signature, no partition table, no array superblock, no mount, nothing
  * built on it), or when the profile names its serial in `storage.wipe`. A drive in use (mounted,
  * or holding a running array) is refused even then: aiws never unmounts or stops anything.
  *
  * This is the pure decision, on what `lsblk -J` and `wipefs --json` print. The storage steps
- * make the same decision in bash (safeMode.sh, from `lsblk -P` and `wipefs --noheadings` of the
- * same drive); tests/unit/host/storageSafeMode.test.ts holds both to the same fixtures and the
- * same words.
+ * make the decision in bash (safeMode.sh, from `lsblk -P` and `wipefs --noheadings` of the same
+ * drive); tests/unit/host/storageSafeMode.test.ts holds both to the same fixtures and the same
+ * words.
  */
 
 /** The columns both sides ask lsblk for. */
