@@ -1,8 +1,8 @@
 # shellcheck shell=bash
-# Safe mode, the one implementation the storage steps run (tests/unit/host/safeModeOracle.ts, the oracle
-# of the tests, makes the same decision in the same words),
-# from `lsblk -P` and `wipefs --noheadings` of the same drive (tests hold both sides to the
-# same fixtures). Only reads: lsblk and wipefs --no-act change nothing.
+# Safe mode: the one implementation the storage steps run, from `lsblk -P` and
+# `wipefs --noheadings` of each drive. The tests hold it and their oracle
+# (tests/unit/host/safeModeOracle.ts) to the same fixtures and the same words.
+# Only reads: lsblk and wipefs --no-act change nothing.
 #
 #   aiws_safe_mode_reset
 #   aiws_safe_mode_target drive /dev/disk/by-id/... SERIAL      # or: array /dev/md0 SERIAL...
