@@ -80,6 +80,11 @@ export function cudaMinBranch(minDriver: string): number {
   return Number(minDriver.split(".")[0]);
 }
 
+/** The CUDA releases a driver branch runs (each one's minimum driver is in that branch or older), oldest first. */
+export function cudaReleasesFor(branch: string, catalog: RuntimeCatalog): string[] {
+  return versionsOf(catalog.cuda).filter((c) => cudaMinBranch(catalog.cuda[c]!.minDriver) <= Number(branch));
+}
+
 /** Compares release versions part by part: 0.9.2 < 0.14.0, b999 < b6729, 12.9 < 13.0. */
 export function compareVersions(a: string, b: string): number {
   const parts = (v: string) => v.replace(/^b/, "").split(".").map(Number);

@@ -1,5 +1,5 @@
 import type { Profile } from "../profile/schema/profile.js";
-import { compareVersions, cudaMinBranch, versionsOf, type RuntimeCatalog } from "../profile/runtimeCatalog.js";
+import { compareVersions, cudaReleasesFor, versionsOf, type RuntimeCatalog } from "../profile/runtimeCatalog.js";
 
 /**
  * `npm run versions`: a profile's pins (driver branch, CUDA, the runtimes its services use)
@@ -69,7 +69,7 @@ export function versionRows(p: Profile, catalog: RuntimeCatalog, upstream: Parti
       .filter((ch) => compareVersions(ch.at, pinned) > 0 && compareVersions(ch.at, newest) <= 0)
       .map((ch) => `${ch.at}: ${ch.what} (aiws: ${ch.handled})`);
     const entry = (catalog[component] as Record<string, { note?: string; endOfLife?: string }>)[pinned];
-    const runnable = component === "cuda" ? versionsOf(catalog.cuda).filter((c) => cudaMinBranch(catalog.cuda[c]!.minDriver) <= Number(p.nvidia.driverBranch)).pop() : undefined;
+    const runnable = component === "cuda" ? cudaReleasesFor(p.nvidia.driverBranch, catalog).pop() : undefined;
     const note = [
       entry?.endOfLife ? `supported to ${entry.endOfLife}` : "",
       runnable && runnable !== newest ? `driver branch ${p.nvidia.driverBranch} runs CUDA up to ${runnable}` : "",

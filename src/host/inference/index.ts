@@ -164,17 +164,18 @@ export function inferenceSteps(profile: Profile, opts: InferenceStepOptions = {}
   if (uses("vllm")) {
     const v = cfg.runtimes.vllm;
     const pip = vllmRequirement(v, profile.nvidia.cudaVersion);
+    const build = vllmBuild(v, profile.nvidia.cudaVersion);
     steps.push(
       step({
         id: ids.vllm,
-        title: `vLLM ${vllmBuild(v, profile.nvidia.cudaVersion)} in ${vllmVenv(vllmBuild(v, profile.nvidia.cudaVersion))}`,
+        title: `vLLM ${build} in ${vllmVenv(build)}`,
         after: [ids.base],
         ...body("vllm"),
         vars: {
           VLLM_VERSION: v.version,
           VLLM_REQUIREMENT: pip.requirement,
-          VLLM_BUILD: vllmBuild(v, profile.nvidia.cudaVersion),
-          VLLM_VENV: vllmVenv(vllmBuild(v, profile.nvidia.cudaVersion)),
+          VLLM_BUILD: build,
+          VLLM_VENV: vllmVenv(build),
           VLLM_PIP_INDEX: v.pipIndexUrl ?? "",
           VLLM_EXTRA_INDEX: v.pipIndexUrl === undefined ? pip.extraIndex : "",
           VLLM_SHA256: v.sha256 ?? "",

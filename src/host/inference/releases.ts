@@ -13,11 +13,19 @@ export function ollamaDefaultUrl(version: string): string {
   return `https://github.com/ollama/ollama/releases/download/v${version}/ollama-linux-amd64.${zstd ? "tar.zst" : "tgz"}`;
 }
 
+/**
+ * A pinned download: the profile's URL with its sha256, else the catalog's entry (the
+ * profile's sha256 wins when it gives one), else upstream's usual URL for the version with the
+ * profile's sha256 (the schema requires it there).
+ */
+function download(pin: { url?: string | undefined; sha256?: string | undefined }, listed: { url: string; sha256: string } | undefined, upstreamUrl: () => string): { url: string; sha256: string } {
+  if (pin.url !== undefined) return { url: pin.url, sha256: pin.sha256 ?? "" };
+  if (listed) return { url: listed.url, sha256: pin.sha256 ?? listed.sha256 };
+  return { url: upstreamUrl(), sha256: pin.sha256 ?? "" };
+}
+
 export function ollamaRelease(o: RuntimesConfig["ollama"]): { url: string; sha256: string } {
-  const listed = runtimeCatalog().ollama[o.version];
-  if (o.url !== undefined) return { url: o.url, sha256: o.sha256 ?? "" };
-  if (listed) return { url: listed.url, sha256: o.sha256 ?? listed.sha256 };
-  return { url: ollamaDefaultUrl(o.version), sha256: o.sha256 ?? "" };
+  return download(o, runtimeCatalog().ollama[o.version], () => ollamaDefaultUrl(o.version));
 }
 
 export interface LlamaCppBuild {
@@ -30,15 +38,9 @@ export interface LlamaCppBuild {
 }
 
 export function llamaCppBuild(l: RuntimesConfig["llamaCpp"]): LlamaCppBuild {
-  const listed = runtimeCatalog().llamaCpp[l.version];
   const recipe = llamaCppRecipe(l.version);
-  const download =
-    l.url !== undefined
-      ? { url: l.url, sha256: l.sha256 ?? "" }
-      : listed
-        ? { url: listed.url, sha256: l.sha256 ?? listed.sha256 }
-        : { url: `https://github.com/ggml-org/llama.cpp/archive/refs/tags/${l.version}.tar.gz`, sha256: l.sha256 ?? "" };
-  return { ...download, packages: recipe.packages, cmakeFlags: recipe.cmakeFlags, cudaArchitectures: l.cudaArchitectures ?? recipe.cudaArchitectures };
+  const source = download(l, runtimeCatalog().llamaCpp[l.version], () => `https://github.com/ggml-org/llama.cpp/archive/refs/tags/${l.version}.tar.gz`);
+  return { ...source, packages: recipe.packages, cmakeFlags: recipe.cmakeFlags, cudaArchitectures: l.cudaArchitectures ?? recipe.cudaArchitectures };
 }
 
 /**

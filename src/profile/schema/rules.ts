@@ -5,6 +5,7 @@ import type { StorageConfig } from "./storage.js";
 import { runsAtLeastDaily, type BackupConfig } from "./backup.js";
 import type { InferenceConfig } from "./inference.js";
 import { checkVersionRules } from "./versionRules.js";
+import { compareVersions } from "../runtimeCatalog.js";
 
 interface RulesInput {
   hardware: Hardware;
@@ -16,7 +17,7 @@ interface RulesInput {
 
 /** Blackwell's floor: driver R570 with the open kernel modules, CUDA 12.8 (NVIDIA's CUDA 12.8 release notes). */
 const BLACKWELL_MIN_BRANCH = 570;
-const BLACKWELL_MIN_CUDA: [number, number] = [12, 8];
+const BLACKWELL_MIN_CUDA = "12.8";
 
 /** Cross-field rules, each reported at the exact path a user has to change. */
 export function checkProfileRules(p: RulesInput, ctx: z.RefinementCtx): void {
@@ -43,9 +44,8 @@ export function checkProfileRules(p: RulesInput, ctx: z.RefinementCtx): void {
     if (Number(p.nvidia.driverBranch) < BLACKWELL_MIN_BRANCH) {
       issue(["nvidia", "driverBranch"], `Blackwell needs driver branch ${BLACKWELL_MIN_BRANCH} or later; ${p.nvidia.driverBranch} cannot drive the ${blackwell.name}`);
     }
-    const [major, minor] = p.nvidia.cudaVersion.split(".").map(Number) as [number, number];
-    if (major < BLACKWELL_MIN_CUDA[0] || (major === BLACKWELL_MIN_CUDA[0] && minor < BLACKWELL_MIN_CUDA[1])) {
-      issue(["nvidia", "cudaVersion"], `Blackwell (sm_120) needs CUDA 12.8 or later; ${p.nvidia.cudaVersion} has no kernels for the ${blackwell.name}`);
+    if (compareVersions(p.nvidia.cudaVersion, BLACKWELL_MIN_CUDA) < 0) {
+      issue(["nvidia", "cudaVersion"], `Blackwell (sm_120) needs CUDA ${BLACKWELL_MIN_CUDA} or later; ${p.nvidia.cudaVersion} has no kernels for the ${blackwell.name}`);
     }
   }
 

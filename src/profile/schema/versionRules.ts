@@ -1,6 +1,6 @@
 import type { InferenceConfig } from "./inference.js";
 import type { NvidiaConfig } from "./nvidia.js";
-import { compareVersions, cudaMinBranch, llamaCppRecipe, runtimeCatalog, versionsOf, type RuntimeCatalog } from "../runtimeCatalog.js";
+import { compareVersions, cudaMinBranch, cudaReleasesFor, llamaCppRecipe, runtimeCatalog, versionsOf, type RuntimeCatalog } from "../runtimeCatalog.js";
 
 const CATALOG_FILE = "profiles/catalog/runtimes.yaml";
 
@@ -38,7 +38,7 @@ export function checkVersionRules(
     if (!entry) {
       issue(["nvidia", "cudaVersion"], `CUDA ${cuda} is not in ${CATALOG_FILE} (it lists ${known.join(", ")}): aiws does not know which driver it needs; pick a listed release`);
     } else if (branch < cudaMinBranch(entry.minDriver)) {
-      const runnable = known.filter((c) => cudaMinBranch(catalog.cuda[c]!.minDriver) <= branch);
+      const runnable = cudaReleasesFor(p.nvidia.driverBranch, catalog);
       issue(
         ["nvidia", "cudaVersion"],
         `CUDA ${cuda} needs driver ${entry.minDriver} or later, and driver branch ${p.nvidia.driverBranch} is older: set nvidia.driverBranch to ${cudaMinBranch(entry.minDriver)} or later, or cudaVersion to ${runnable.length > 0 ? runnable.join(" or ") : "an older release"}`,
