@@ -325,7 +325,10 @@ describe("llama.cpp's build record", () => {
     const step: Step = { ...base, vars: { ...base.vars, LLAMACPP_PREFIX: prefix, LLAMACPP_BINARY: join(prefix, "bin/llama-server") } };
     writeFileSync(join(prefix, "bin/llama-server"), "#!/bin/sh\necho version: 1\n", { mode: 0o755 });
     const bin = stubs(dir, { setpriv: 'while [ "$1" != "--" ]; do shift; done; shift; exec "$@"', id: "echo 0" });
-    // What an older aiws (or the same tag built on CUDA 12.8) recorded.
+    // What an older aiws recorded: no toolkit, so a CUDA change went unnoticed.
+    writeFileSync(join(prefix, ".aiws-built"), "b10003 120a\n");
+    expect(runPhase(step, "check", bin, {}).status).toBe(1);
+    // The same tag built on CUDA 12.8.
     writeFileSync(join(prefix, ".aiws-built"), "b10003 120a /usr/local/cuda-12.8\n");
     const stale = runPhase(step, "check", bin, {});
     expect(stale.status).toBe(1);
