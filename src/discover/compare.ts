@@ -4,9 +4,10 @@ import type { HostFacts } from "./facts.js";
 import { matchCatalog } from "./draft.js";
 
 /**
- * Where a profile does not describe the host it is about to configure: GPUs (count and
- * models), the CPU, the memory, and every drive the profile names (by serial and by id). Each
- * difference is one line with both sides; none means the profile describes this machine.
+ * Where a profile does not describe the host it is about to configure: GPUs (count, models
+ * and the UUIDs it pins), the CPU, the memory, and every drive the profile names (by serial
+ * and by id). Each difference is one line with both sides; none means the profile describes
+ * this machine.
  * Extra drives on the host are not differences (aiws touches only the drives it names).
  */
 export function hardwareDifferences(profile: Profile, facts: HostFacts, catalog: Catalog): string[] {
@@ -26,7 +27,7 @@ export function hardwareDifferences(profile: Profile, facts: HostFacts, catalog:
 
 /**
  * What must hold before aiws changes anything on a host (drift, and the first step of a
- * converge): the GPUs (count and models) and every drive the profile names. A host where no
+ * converge): the GPUs (count, models, pinned UUIDs) and every drive the profile names. A host where no
  * tool sees any NVIDIA card yet (no driver, no lspci) cannot be told apart, so it is not
  * called different; the driver steps say so on their own.
  */
@@ -53,6 +54,16 @@ function gpuDifferences(profile: Profile, facts: HostFacts, catalog: Catalog, no
       const a = wanted.get(key) ?? 0;
       const b = found.get(key) ?? 0;
       if (a !== b && facts.gpus.length === want) out.push(`GPUs: the profile has ${a} x ${key}, the host ${b}`);
+    }
+  }
+  // Pinned UUIDs: only nvidia-smi reads them. Before the driver runs (lspci) they cannot be
+  // told, and the check after the driver step's reboot (the next pulumi up) holds them.
+  if (facts.gpuSource === "nvidia-smi") {
+    const onHost = new Set(facts.gpus.flatMap((g) => (g.uuid ? [g.uuid.toLowerCase()] : [])));
+    for (const g of hw.gpus) {
+      for (const u of g.uuids ?? []) {
+        if (!onHost.has(u.toLowerCase())) out.push(`GPU ${u} (${g.model}): not on the host (its GPUs: ${facts.gpus.map((x) => x.uuid ?? x.pciAddress).join(", ")}); a card was swapped or is missing: discover again, or fix hardware.gpus.uuids`);
+      }
     }
   }
   return out;

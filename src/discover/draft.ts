@@ -126,6 +126,12 @@ export function draftProfile(facts: HostFacts, opts: { dir?: string; catalog?: C
         continue;
       }
       out.push(`    - model: ${grp.key}`, `      count: ${grp.gpus.length}`);
+      // The list replaces the parent's, so its power limit is carried over where the parent
+      // runs this card with one: the parent's budgets fit at that limit, not at the card's default.
+      const limit = parent.profile.hardware.gpus.find((g) => g.model === grp.key)?.powerLimitW;
+      if (limit !== undefined) out.push(`      powerLimitW: ${limit}   # ${parent.file}'s limit for this card; npm run check says what else fits`);
+      const uuids = grp.gpus.map((g) => g.uuid);
+      if (uuids.every((u): u is string => !!u)) out.push(`      uuids: [${uuids.join(", ")}]   # these very cards: pulumi up and drift refuse a host without them`);
       const spec = catalog.entries.gpus.get(grp.key) as { powerLimitRangeW?: { min: number; max: number; default: number } };
       const r = first.powerLimitW;
       const c = spec.powerLimitRangeW;

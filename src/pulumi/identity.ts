@@ -13,8 +13,8 @@ export const IDENTITY_NAMES = { probe: "hardware-identity", verdict: "hardware-i
 
 /**
  * Before the first step changes anything, is this the machine the profile describes? The
- * same read-only probe and comparison as `npm run drift` (src/discover): the GPUs (count and
- * models) and every drive the profile names (by serial). A profile written for another
+ * same read-only probe and comparison as `npm run drift` (src/discover): the GPUs (count,
+ * models, and the UUIDs the profile pins) and every drive the profile names (by serial). A profile written for another
  * machine (three GPUs where it says four, a drive serial that is not there) would be budgeted
  * and applied as if it were right; here it stops the update with the differences, and no step
  * runs.
@@ -34,7 +34,7 @@ export interface IdentityCheck {
 
 export function identityCheck(profile: Profile, catalog: Catalog, connection: SshConnectionArgs, opts: pulumi.ComponentResourceOptions = {}): IdentityCheck {
   const expected = {
-    gpus: profile.hardware.gpus.map((g) => `${g.count} x ${g.model}`),
+    gpus: profile.hardware.gpus.map((g) => `${g.count} x ${g.model}${g.uuids ? ` (${g.uuids.join(", ")})` : ""}`),
     drives: profile.hardware.drives.map((d) => ({ serial: d.serial, id: d.id })),
   };
   const run = shellCommand(connection.user);

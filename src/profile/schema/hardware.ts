@@ -54,6 +54,13 @@ export const gpuEntrySchema = gpuSpecSchema
     count: z.number().int().min(1).max(8),
     /** The per-GPU power limit aiws sets and keeps across reboots; when set, it is the GPU's sustained draw. */
     powerLimitW: watts.positive().optional(),
+    /**
+     * The cards' UUIDs (`nvidia-smi --query-gpu=uuid`), as `npm run discover` pins them: when
+     * set, pulumi up and drift refuse a host without these very cards (a swapped or missing one).
+     */
+    uuids: z
+      .array(z.string().regex(/^GPU-[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, "a GPU UUID as nvidia-smi prints it: GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"))
+      .optional(),
   })
   .strict();
 

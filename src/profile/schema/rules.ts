@@ -34,7 +34,18 @@ export function checkProfileRules(p: RulesInput, ctx: z.RefinementCtx): void {
         `${gpu.powerLimitW} W is outside the ${gpu.name}'s power-limit range ${r.min}-${r.max} W; pick a value in that range`,
       );
     }
+    if (gpu.uuids && gpu.uuids.length !== gpu.count) {
+      issue(["hardware", "gpus", i, "uuids"], `${gpu.uuids.length} UUID(s) for count ${gpu.count}: pin one per card (nvidia-smi --query-gpu=uuid --format=csv), or drop uuids`);
+    }
   });
+  const uuidAt = new Map<string, number>();
+  p.hardware.gpus.forEach((gpu, i) =>
+    (gpu.uuids ?? []).forEach((u, j) => {
+      const key = u.toLowerCase();
+      if (uuidAt.has(key)) issue(["hardware", "gpus", i, "uuids", j], `${u} is listed twice (also hardware.gpus.${uuidAt.get(key)}): each card has its own UUID`);
+      else uuidAt.set(key, i);
+    }),
+  );
 
   const blackwell = p.hardware.gpus.find((g) => g.architecture === "blackwell");
   if (blackwell) {

@@ -8,7 +8,7 @@ import { hostFacts } from "../../../src/discover/facts.js";
 import { draftProfile, TODO } from "../../../src/discover/draft.js";
 import { joinSections, probeScript, SECTIONS, splitSections, type Section } from "../../../src/discover/probe.js";
 import { checkProfileFile } from "../../../src/budget/check.js";
-import { hardwareDifferences } from "../../../src/discover/compare.js";
+import { hardwareDifferences, identityDifferences } from "../../../src/discover/compare.js";
 import { loadCatalog } from "../../../src/profile/catalog.js";
 import { loadProfile } from "../../../src/profile/load.js";
 import { shellcheck } from "../../helpers/lint.js";
@@ -103,7 +103,9 @@ describe("the draft profile", () => {
     expect(d.parent).toBe("quad-gpu.yaml");
     const p = parse(d.yaml) as Record<string, any>;
     expect(p.extends).toBe("./quad-gpu.yaml");
-    expect(p.hardware.gpus).toEqual([{ model: "rtx-pro-6000-blackwell-max-q", count: 4 }]);
+    // The parent's 250 W limit is carried over (the list replaces the parent's), and the cards pinned by UUID.
+    expect(p.hardware.gpus).toEqual([{ model: "rtx-pro-6000-blackwell-max-q", count: 4, powerLimitW: 250, uuids: facts("ws-quad").gpus.map((g) => g.uuid) }]);
+    expect(p.hardware.gpus[0].uuids).toHaveLength(4);
     expect(p.hardware.cpu).toEqual({ model: "threadripper-pro-9975wx" });
     expect(p.hardware.memory).toEqual({ modules: 8, moduleGB: 32, kind: "ddr5-rdimm", speedMTs: 6400 });
     expect(p.hardware.drives.map((x: { role: string }) => x.role)).toEqual(["os", "raid", "raid", "raid", "raid"]);
@@ -122,7 +124,8 @@ describe("the draft profile", () => {
     expect(asIs.problems.map((x) => x.path)).toEqual(expect.arrayContaining(["hardware.psu.model", "hardware.circuit.volts", "hardware.circuit.amps"]));
     const filled = checkProfileFile(filledIn(d.yaml, { model: "seasonic-prime-tx-1600", volts: "120", amps: "20" }));
     expect(filled.problems).toEqual([]);
-    expect(filled.status).not.toBe("invalid");
+    // It fits, as its parent does: the draft keeps the parent's power limit, not the card's default.
+    expect(filled.status).toBe("ok");
   });
 
   it("ws-fresh extends base: independent drives, the one holding data flagged, Secure Boot noted, GPUs to pin later", () => {
@@ -211,9 +214,38 @@ describe("does a profile describe this host?", () => {
   it("three cards where the profile says four, and a card the catalog does not know", () => {
     const p = described("ws-quad", { model: "seasonic-prime-tx-1600", volts: "120", amps: "20" });
     const f = facts("ws-quad");
-    expect(hardwareDifferences(p, { ...f, gpus: f.gpus.slice(0, 3) }, catalog)).toEqual(["GPUs: the profile has 4, the host has 3 (0000:41:00.0, 0000:61:00.0, 0000:c1:00.0)"]);
+    expect(hardwareDifferences(p, { ...f, gpus: f.gpus.slice(0, 3) }, catalog)).toEqual([
+      "GPUs: the profile has 4, the host has 3 (0000:41:00.0, 0000:61:00.0, 0000:c1:00.0)",
+      `GPU ${f.gpus[3]!.uuid} (rtx-pro-6000-blackwell-max-q): not on the host (its GPUs: ${f.gpus.slice(0, 3).map((g) => g.uuid).join(", ")}); a card was swapped or is missing: discover again, or fix hardware.gpus.uuids`,
+    ]);
     const other = { ...f, gpus: [...f.gpus.slice(0, 3), { ...f.gpus[3]!, name: "NVIDIA RTX PRO 6000 Blackwell Workstation Edition" }] };
     expect(hardwareDifferences(p, other, catalog)).toEqual(["GPUs: the profile has 4 x rtx-pro-6000-blackwell-max-q, the host 3", "GPUs: the profile has 0 x rtx-pro-6000-blackwell-workstation, the host 1"]);
+  });
+
+  it("a card swapped for another of the same model: the pinned UUID is missed; before the driver (lspci) UUIDs cannot be told", () => {
+    const p = described("ws-quad", { model: "seasonic-prime-tx-1600", volts: "120", amps: "20" });
+    const f = facts("ws-quad");
+    const swapped = { ...f, gpus: f.gpus.map((g, i) => (i === 2 ? { ...g, uuid: "GPU-00000000-1111-2222-3333-444444444444" } : g)) };
+    expect(identityDifferences(p, swapped, catalog)).toEqual([
+      `GPU ${f.gpus[2]!.uuid} (rtx-pro-6000-blackwell-max-q): not on the host (its GPUs: ${swapped.gpus.map((g) => g.uuid).join(", ")}); a card was swapped or is missing: discover again, or fix hardware.gpus.uuids`,
+    ]);
+    // The same host before its driver runs: lspci shows four cards and no UUID, which is not a difference.
+    const beforeDriver = { ...f, gpuSource: "lspci" as const, gpus: f.gpus.map(({ uuid: _uuid, ...g }) => g) };
+    expect(identityDifferences(p, beforeDriver, catalog)).toEqual([]);
+  });
+
+  it("the schema: one UUID per card, none listed twice", () => {
+    const file = filledIn(draftProfile(facts("ws-quad")).yaml, { model: "seasonic-prime-tx-1600", volts: "120", amps: "20" });
+    const text = readFileSync(file, "utf8");
+    const uuids = facts("ws-quad").gpus.map((g) => g.uuid!);
+    writeFileSync(file, text.replace(/uuids: \[.*\]/, `uuids: [${uuids.slice(0, 3).join(", ")}]`));
+    expect(checkProfileFile(file).problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      "hardware.gpus.0.uuids: 3 UUID(s) for count 4: pin one per card (nvidia-smi --query-gpu=uuid --format=csv), or drop uuids",
+    ]);
+    writeFileSync(file, text.replace(/uuids: \[.*\]/, `uuids: [${[...uuids.slice(0, 3), uuids[0]].join(", ")}]`));
+    expect(checkProfileFile(file).problems.map((p) => `${p.path}: ${p.message}`)).toEqual([`hardware.gpus.0.uuids.3: ${uuids[0]} is listed twice (also hardware.gpus.0): each card has its own UUID`]);
+    writeFileSync(file, text.replace(/uuids: \[.*\]/, "uuids: [GPU-1234, GPU-5678, GPU-9abc, GPU-def0]"));
+    expect(checkProfileFile(file).problems[0]?.message).toMatch(/a GPU UUID as nvidia-smi prints it/);
   });
 
   it("memory, CPU and a drive named by an id the host lacks", () => {
