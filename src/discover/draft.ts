@@ -171,6 +171,12 @@ function draftDrives(drives: readonly FoundDrive[], parent: Profile, out: string
   const raid = parent.storage?.layout === "raid0" && others.length >= 2;
   out.push("  drives:");
   for (const d of drives) {
+    if (d.os && !d.byId) {
+      // A virtio disk or a drive behind some RAID controllers has no by-id name. The profile
+      // needs no OS drive (aiws never touches it), so it is noted rather than left to fill in.
+      out.push(`    # the OS drive ${d.path} (${d.model || "no model"}${d.serial ? `, serial ${d.serial}` : ""}) has no /dev/disk/by-id name: not listed (aiws never touches the OS drive)`);
+      continue;
+    }
     const id = d.byId ?? `${TODO}`;
     if (!d.byId) todos.push(`drives: ${d.path} (${d.model}) has no /dev/disk/by-id name: aiws names drives only by id`);
     if (!d.serial) todos.push(`drives: ${d.path} (${d.model}) reports no serial`);
@@ -183,7 +189,14 @@ function draftDrives(drives: readonly FoundDrive[], parent: Profile, out: string
       `      interface: ${d.interface ?? TODO}${d.interface ? "" : "   # nvme-gen3, nvme-gen4, nvme-gen5 or sata: the host did not say"}`,
     );
     if (!d.interface) todos.push(`drives: the interface of ${d.path} (${d.model})`);
-    if (!d.os && d.holds.length > 0) todos.push(`drives: ${d.path} (${d.model}, serial ${d.serial}) holds ${d.holds.join("; ")}: aiws will refuse to format it unless its serial is in storage.wipe`);
+    if (!d.os && d.holds.length > 0) {
+      const member = d.holds.some((h) => h.startsWith("linux_raid_member"));
+      todos.push(
+        member
+          ? `drives: ${d.path} (${d.model}, serial ${d.serial}) is part of an md array (${d.holds.join("; ")}): aiws keeps an array that is the profile's (these members, RAID 0, its chunk, at its device) and changes nothing on one that is not, unless the serial is in storage.wipe`
+          : `drives: ${d.path} (${d.model}, serial ${d.serial}) holds ${d.holds.join("; ")}: aiws will refuse to format it unless its serial is in storage.wipe`,
+      );
+    }
   }
   if (raid) return ["  layout: raid0", "  mounts: []", `  # the ${others.length} non-OS drives as one RAID 0 array at ${parent.storage?.raid?.mountpoint ?? "/data"} (from the parent profile)`];
   const lines = ["  layout: independent", "  raid: null", "  mounts:"];

@@ -216,7 +216,9 @@ function drives(lsblkJson: string, byIdText: string, linkText: string, gaps: str
         holds,
         os: mounts.some((m) => m === "/" || m === "/boot" || m === "/boot/efi"),
       } satisfies FoundDrive;
-    });
+    })
+    // In the kernel's order by name (nvme0n1, nvme1n1, ..., nvme10n1), not lsblk's enumeration.
+    .sort((a, b) => a.path.localeCompare(b.path, "en", { numeric: true }));
 }
 
 function flatten(ds: LsblkDev[]): LsblkDev[] {

@@ -54,11 +54,13 @@ export interface ConvergeOptions extends Pick<EngineOptions, "onSpawn" | "onStar
   readonly user?: string;
   readonly repair?: string;
   readonly state?: EngineState;
+  /** The stack config to converge with, as `npm run init` set it; default: the lab's (labStackConfig). */
+  readonly stack?: { config: Record<string, string>; secretKeys: string[] };
 }
 
 /** One `pulumi up` of the lab through the test engine, each command printed as it finishes. */
 export async function converge(label: string, o: ConvergeOptions): Promise<EngineSummary> {
-  const { config, secretKeys } = labStackConfig({ profile: o.profile, ...(o.user ? { user: o.user } : {}), ...(o.repair ? { repair: o.repair } : {}) });
+  const { config, secretKeys } = o.stack ?? labStackConfig({ profile: o.profile, ...(o.user ? { user: o.user } : {}), ...(o.repair ? { repair: o.repair } : {}) });
   console.log(`[e2e] ${label}: converging ${o.profile} as ${o.user ?? "root"}${o.repair ? ` with aiws:repair=${o.repair}` : ""}${o.state ? " (against the last run's state)" : ""}`);
   const s = await engineUp({
     config,
@@ -96,9 +98,9 @@ export function driftedIds(r: DriftReport): string[] {
  * --identity. Without --host-key those check the host key against ~/.ssh/known_hosts strictly
  * (never trust on first use), so the guest's entry there is set to the lab's pinned key first.
  */
-export function cli(script: string, args: readonly string[]): { code: number; stdout: string; stderr: string } {
+export function cli(script: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): { code: number; stdout: string; stderr: string } {
   pinGuestInUserKnownHosts();
-  const r = spawnSync("npx", ["tsx", join("scripts", `${script}.ts`), ...args], { cwd: repoRoot, encoding: "utf8", timeout: 900_000 });
+  const r = spawnSync("npx", ["tsx", join("scripts", `${script}.ts`), ...args], { cwd: repoRoot, encoding: "utf8", timeout: 900_000, env });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 

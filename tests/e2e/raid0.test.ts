@@ -6,10 +6,13 @@
  * of a real machine's apt (the lock held by another apt run, dpkg killed mid-unpack, the
  * connection cut while dpkg unpacks, two converges at once), a backup to the NAS and a
  * byte-identical restore, a reboot that brings back the array, the limits and the timers,
- * and the inference services answering, then a reboot that never comes back.
+ * and the inference services answering; then the owner's first hour on the same guest (npm run
+ * discover's draft, filled in, made a stack by npm run init and converged with that stack's
+ * config), and last a reboot that never comes back.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { parse, stringify } from "yaml";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,10 +20,11 @@ import { labDown, labState, rebootGuest } from "../../src/lab/lab.js";
 import { waitDownCommand } from "../../src/pulumi/reboot.js";
 import type { Step } from "../../src/host/step.js";
 import { net, paths, repoRoot } from "../../src/lab/config.js";
-import { LAB_PROFILES, LAB_SERIALS, labSecrets, prepareLab } from "../../lab/workstation.js";
+import { guestHostKey, LAB_PROFILES, LAB_SERIALS, labSecrets, prepareLab } from "../../lab/workstation.js";
+import { pulumiStandin } from "../helpers/pulumiStandin.js";
 import { loadProfile } from "../../src/profile/load.js";
 import { cudaToolkitPackage } from "../../src/host/nvidia/packages.js";
-import { assertInference, cli, converge, drift, driftedIds, failure, out, phase, printTimings, sh, until } from "./helpers.js";
+import { assertInference, cli, converge, derivedProfile, drift, driftedIds, failure, out, phase, printTimings, sh, until } from "./helpers.js";
 
 const PROFILE = LAB_PROFILES.raid0;
 /** The CUDA toolkit stand-in the profile installs (cuda-toolkit-13-0): the package the apt faults below use. */
@@ -271,6 +275,99 @@ describe("lab-raid0 (RAID 0 over four NVMe drives, non-root user)", () => {
       const report = await drift(PROFILE, USER);
       expect(driftedIds(report)).toEqual([]);
     });
+  });
+
+  it("the owner's first hour: discover drafts the guest, check refuses the draft until it is filled in, init makes the stack (a wrong fingerprint and a login without sudo stop it), and the filled-in draft converges with the config init stored", async () => {
+    const dir = join(paths.runDir, "profiles");
+    mkdirSync(dir, { recursive: true });
+    const draftFile = join(dir, "discovered.yaml");
+    const login = ["--user", USER, "--identity", paths.labKey];
+
+    // discover: read-only, as the non-root login (dmidecode and the drive details under sudo -n).
+    const d = await phase("npm run discover against the guest", async () => cli("discover", ["--host", net.guestIp, ...login, "--out", draftFile, "--force"]));
+    console.log(`[e2e] npm run discover, exit ${d.code}:\n${d.stdout}${d.stderr}`);
+    expect(d.code, d.stderr).toBe(0);
+    const drafted = readFileSync(draftFile, "utf8");
+    console.log(`[e2e] the draft it wrote (${draftFile}):\n${drafted}`);
+    const draft = parse(drafted) as { extends: string; hardware: { gpus: unknown; drives: { id: string; role: string; serial: string }[] }; storage: { layout: string } };
+    expect(draft.extends).toMatch(/\/profiles\/quad-gpu\.yaml$/);
+    const uuids = (await out("nvidia-smi --query-gpu=uuid --format=csv,noheader")).split("\n");
+    expect(draft.hardware.gpus).toEqual([{ model: "rtx-pro-6000-blackwell-max-q", count: 4, powerLimitW: 250, uuids }]);
+    expect(draft.hardware.drives.map((x) => [x.id, x.role, x.serial])).toEqual(LAB_SERIALS.map((s) => [`/dev/disk/by-id/nvme-QEMU_NVMe_Ctrl_${s}`, "raid", s]));
+    expect(draft.storage.layout).toBe("raid0");
+    // The guest's OS disk is virtio: no by-id name, so it is noted, not listed.
+    expect(drafted).toContain("# the OS drive /dev/vda");
+
+    // As drafted, check refuses it, naming each thing to fill in.
+    const refused = cli("check", [draftFile]);
+    console.log(`[e2e] npm run check on the draft as written, exit ${refused.code}:\n${refused.stdout}${refused.stderr}`);
+    expect(refused.code).toBe(2);
+    for (const path of ["hardware.psu.model", "hardware.circuit.volts", "hardware.circuit.amps"]) expect(refused.stdout + refused.stderr).toContain(path);
+
+    // Filled in as the owner would: the PSU, the circuit, and what QEMU's NVMe does not report (its
+    // link). The lab's own network (its apt repository, NAS and runtime downloads, which it serves
+    // itself, as lab-raid0.yaml says) and lab-raid0's services go in a profile on top of it.
+    const filled = drafted
+      .replace(/^(\s*model: )TODO\b.*$/m, "$1atx31-1600-titanium-4x12v2x6")
+      .replace(/^(\s*volts: )TODO\b.*$/m, "$1120")
+      .replace(/^(\s*amps: )TODO\b.*$/m, "$120")
+      .replace(/^(\s*interface: )TODO\b.*$/gm, "$1nvme-gen4");
+    expect(filled).not.toMatch(/^[^#]*\bTODO\b/m);
+    writeFileSync(draftFile, filled);
+    const lab = parse(readFileSync(join(repoRoot, PROFILE), "utf8")) as Record<string, { deviceTimeoutSec?: number }>;
+    const profile = derivedProfile(
+      "discovered-lab",
+      stringify({ extends: "./discovered.yaml", name: "discovered-lab", nvidia: lab.nvidia, storage: { deviceTimeoutSec: lab.storage!.deviceTimeoutSec }, backup: lab.backup, inference: lab.inference }),
+    );
+    const fits = cli("check", [profile]);
+    expect(fits.code, fits.stdout + fits.stderr).toBe(0);
+
+    // init, with a stand-in for the Pulumi CLI (the lab has none) and the real ssh-keyscan, ssh and sudo.
+    const work = mkdtempSync(join(tmpdir(), "aiws-init-"));
+    const pulumi = pulumiStandin(work);
+    const env = { ...process.env, PATH: `${pulumi.bin}:${process.env.PATH ?? ""}` };
+    const secrets = Object.entries(labSecrets()).map(([name, value]) => {
+      writeFileSync(join(work, name), value, { mode: 0o600 });
+      return `${name}=${join(work, name)}`;
+    });
+    const init = (user: string, fingerprint: string) => cli("init", ["--host", net.guestIp, "--user", user, "--identity", paths.labKey, "--profile", profile, "--fingerprint", fingerprint, "--secret", secrets.join(",")], env);
+    // What the owner reads on the workstation's own console.
+    const consoleFingerprint = (await out("ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub")).split(" ")[1]!;
+    const wrong = init(USER, "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    console.log(`[e2e] npm run init with a fingerprint that is not the console's, exit ${wrong.code}:\n${wrong.stdout}${wrong.stderr}`);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain(`but ${net.guestIp} answered with ${consoleFingerprint}`);
+    expect(pulumi.commands()).toBe("");
+    await sh(`id nosudo >/dev/null 2>&1 || useradd -m -s /bin/bash nosudo; usermod --password "*" nosudo; install -d -o nosudo -m 700 ~nosudo/.ssh; install -o nosudo -m 600 ~${USER}/.ssh/authorized_keys ~nosudo/.ssh/authorized_keys`);
+    const nosudo = init("nosudo", consoleFingerprint);
+    await sh("userdel -r nosudo 2>/dev/null || true");
+    expect(nosudo.code).toBe(1);
+    expect(nosudo.stderr).toContain("nosudo cannot run sudo -n");
+    expect(pulumi.commands()).toBe("");
+    const made = await phase("npm run init against the guest", async () => init(USER, consoleFingerprint));
+    console.log(`[e2e] npm run init, exit ${made.code}:\n${made.stdout}${made.stderr}`);
+    expect(made.code, made.stdout + made.stderr).toBe(0);
+    const stack = pulumi.config();
+    expect(stack["aiws:hostKey"]).toEqual({ value: guestHostKey(), secret: false });
+    for (const name of ["aiws:sshPrivateKey", ...Object.keys(labSecrets()).map((n) => `aiws:${n}`)]) expect(stack[name]?.secret, name).toBe(true);
+    // No secret reached a command line (the private keys checked line by line).
+    for (const value of [readFileSync(paths.labKey, "utf8"), ...Object.values(labSecrets())]) {
+      for (const line of value.split("\n").filter((l) => l.length >= 16 && !l.startsWith("-----"))) expect(pulumi.commands()).not.toContain(line);
+    }
+
+    // The converge, with exactly the config init stored. The guest is lab-raid0's, which the draft
+    // describes: the hardware check passes on the pinned UUIDs and serials, and the array is kept.
+    const s = await phase("converge the filled-in draft with init's stack config", () =>
+      converge("run 9", {
+        profile,
+        user: USER,
+        stack: { config: Object.fromEntries(Object.entries(stack).map(([k, v]) => [k, v.value])), secretKeys: Object.keys(stack).filter((k) => stack[k]!.secret) },
+      }),
+    );
+    expect(s.ok, failure(s)).toBe(true);
+    expect(s.records.find((r) => r.name === "hardware-identity-verdict")?.outcome).not.toBe("failed");
+    await assertArray();
+    await assertInference(labSecrets().inferenceApiKey!);
   });
 
   it("a reboot that never comes back: the wait fails within the stated time, naming the step, the boot and what to do", async () => {

@@ -132,7 +132,9 @@ export const driveSchema = z
 
 export const circuitSchema = z
   .object({
-    volts: z.union([z.literal(100), z.literal(115), z.literal(120), z.literal(208), z.literal(230), z.literal(240)]),
+    volts: z.union([z.literal(100), z.literal(115), z.literal(120), z.literal(208), z.literal(230), z.literal(240)], {
+      error: "the wall circuit's voltage: one of 100, 115, 120, 208, 230, 240 (120 in North America, 230 in most of Europe)",
+    }),
     amps: z.number().int().min(5).max(50),
     /** Fraction of the breaker a continuous load (3 h or more) may use: 0.8 under the NEC. */
     continuousFraction: z.number().gt(0).max(1).default(0.8),

@@ -89,6 +89,13 @@ describe("what discover reads from a host", () => {
     expect(f.drives[1]!.holds).toEqual(['ext4 "photos" on nvme1n1p1']);
   });
 
+  it("lists drives in the kernel's order by name, whatever order lsblk enumerates them in", () => {
+    const sections = splitSections(probeOutput("ws-quad"));
+    const lsblk = JSON.parse(sections.lsblk) as { blockdevices: unknown[] };
+    const reversed = hostFacts({ ...sections, lsblk: JSON.stringify({ blockdevices: [...lsblk.blockdevices].reverse() }) });
+    expect(reversed.drives.map((d) => d.path)).toEqual(["/dev/nvme0n1", "/dev/nvme1n1", "/dev/nvme2n1", "/dev/nvme3n1", "/dev/nvme4n1"]);
+  });
+
   it("names what it could not read rather than guessing", () => {
     const parts = splitSections(probeOutput("ws-quad"));
     const f = hostFacts({ ...parts, "dmidecode-memory": "", "nvidia-smi": "index, name\n0, x, y\n" });
@@ -140,6 +147,22 @@ describe("the draft profile", () => {
     expect(d.todos.join("\n")).toMatch(/gpus: read from lspci/);
     const filled = checkProfileFile(filledIn(d.yaml, { model: "seasonic-prime-tx-1300", volts: "120", amps: "15" }));
     expect(filled.problems).toEqual([]);
+  });
+
+  it("a drive that is part of an md array is flagged as such: kept when it is the profile's array, untouched otherwise", () => {
+    const f = facts("ws-quad");
+    const d = draftProfile({ ...f, drives: f.drives.map((x) => (x.os ? x : { ...x, holds: [`linux_raid_member "ws-quad:data" on ${x.path.slice(5)}`] })) });
+    expect(d.todos.filter((t) => t.includes("is part of an md array"))).toHaveLength(4);
+    expect(d.todos.join("\n")).toContain('drives: /dev/nvme1n1 (CT2000T700SSD3, serial 2412E8B30011) is part of an md array (linux_raid_member "ws-quad:data" on nvme1n1): aiws keeps an array that is the profile\'s');
+  });
+
+  it("an OS drive without a by-id name (a virtio disk) is noted, not listed: the draft still passes check once filled", () => {
+    const f = facts("ws-quad");
+    const d = draftProfile({ ...f, drives: f.drives.map((x) => (x.os ? { ...x, byId: undefined, byIds: [], serial: "" } : x)) });
+    expect(d.yaml).toMatch(/# the OS drive \/dev\/nvme0n1 \(Samsung SSD 990 PRO 2TB\) has no \/dev\/disk\/by-id name: not listed/);
+    expect((parse(d.yaml) as Record<string, any>).hardware.drives.map((x: { role: string }) => x.role)).toEqual(["raid", "raid", "raid", "raid"]);
+    expect(d.todos.join("\n")).not.toMatch(/nvme0n1/);
+    expect(checkProfileFile(filledIn(d.yaml, { model: "seasonic-prime-tx-1600", volts: "120", amps: "20" })).status).toBe("ok");
   });
 
   it("a card whose power-limit range differs from the catalog's gets the card's range", () => {

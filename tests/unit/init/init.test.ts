@@ -5,11 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadProfile } from "../../../src/profile/load.js";
 import { parseSecretFiles, secretsNeeded } from "../../../src/init/secrets.js";
+import { pulumiStandin } from "../../helpers/pulumiStandin.js";
 
 const ROOT = join(import.meta.dirname, "../../..");
 const PROFILE = "profiles/quad-gpu.yaml";
 
-/** Stand-ins for pulumi, ssh and ssh-keyscan that keep what they were given; a real ssh-keygen. */
+/** Stand-ins for pulumi (tests/helpers/pulumiStandin.ts), ssh and ssh-keyscan that keep what they were given; a real ssh-keygen. */
 function world() {
   const dir = mkdtempSync(join(tmpdir(), "aiws-init-"));
   const bin = join(dir, "bin");
@@ -28,21 +29,13 @@ case " $* " in *" -O "*) exit 0 ;; esac
 echo "$last" >>"${dir}/ssh.log"
 [[ $last == "sudo -n true" && -e "${dir}/nosudo" ]] && { echo "sudo: a password is required" >&2; exit 1; }
 exit 0`);
-  fake("pulumi", `printf '%s\\n' "$*" >>"${dir}/pulumi.log"
-case "$1 $2" in
-  "stack select") [[ -e "${dir}/stack" ]] || { echo "error: no stack named" >&2; exit 255; } ;;
-  "stack init") touch "${dir}/stack" ;;
-  "config set")
-    if [[ $3 == --secret ]]; then printf '%s=%s\\n' "$4" "$(cat)" >>"${dir}/secrets"; echo "$4" >>"${dir}/keys"; else echo "$3" >>"${dir}/keys"; fi ;;
-  "config --json") python3 -c 'import json, sys; print(json.dumps({k: {"secret": True} for k in open(sys.argv[1]).read().split()}))' "${dir}/keys" 2>/dev/null || echo '{}' ;;
-  *) echo "fake pulumi: $*" >&2; exit 99 ;;
-esac`);
+  const pulumi = pulumiStandin(dir);
   const run = (args: string[]) => {
-    const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/init.ts", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}` }, input: "", timeout: 120_000 });
+    const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/init.ts", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, PATH: `${bin}:${pulumi.bin}:${process.env.PATH ?? ""}` }, input: "", timeout: 120_000 });
     return { code: r.status, out: `${r.stdout}${r.stderr}` };
   };
   const read = (f: string) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), "utf8") : "");
-  return { dir, hostKey, fingerprint, login: join(dir, "login"), run, pulumiLog: () => read("pulumi.log"), secrets: () => read("secrets"), sshLog: () => read("ssh.log") };
+  return { dir, hostKey, fingerprint, login: join(dir, "login"), run, pulumiLog: pulumi.commands, config: pulumi.config, sshLog: () => read("ssh.log") };
 }
 
 const needed = [...secretsNeeded(loadProfile(join(ROOT, PROFILE)).profile).keys()];
@@ -80,8 +73,10 @@ describe("npm run init", () => {
     // Secrets travel on stdin: their values never appear in any command line.
     expect(calls).not.toContain("value-of-");
     expect(calls).not.toContain("PRIVATE KEY");
-    expect(w.secrets()).toContain("aiws:sshPrivateKey=-----BEGIN OPENSSH PRIVATE KEY-----");
-    for (const n of needed) expect(w.secrets()).toContain(`aiws:${n}=value-of-${n}\n`);
+    const config = w.config();
+    expect(config["aiws:sshPrivateKey"]).toEqual({ value: readFileSync(w.login, "utf8"), secret: true });
+    for (const n of needed) expect(config[`aiws:${n}`]).toEqual({ value: `value-of-${n}`, secret: true });
+    expect(config["aiws:hostKey"]).toEqual({ value: w.hostKey, secret: false });
   });
 
   it("safe to run again: the stack is selected, the secrets already in it are kept", () => {
