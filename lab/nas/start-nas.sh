@@ -4,10 +4,12 @@
 # rsync). Run inside the NAS network namespace and a private mount and UTS namespace:
 #   ip netns exec aiws-nas unshare --mount --uts --propagation private start-nas.sh ...
 # so the overlay, /dev and /proc mounts exist only for this sshd and vanish when it exits.
-# Usage: start-nas.sh LOWER_ROOTFS RUN_DIR NAS_IP BACKUP_PUBKEY HOST_KEY
+# The backups go to a volume of its own (a tmpfs of VOLUME_MIB at /srv/backup), so a full NAS
+# is a real "no space left on device"; the host reads it at /proc/<sshd pid>/root/srv/backup.
+# Usage: start-nas.sh LOWER_ROOTFS RUN_DIR NAS_IP BACKUP_PUBKEY HOST_KEY VOLUME_MIB
 set -euo pipefail
 
-lower=$1 dir=$2 ip=$3 backup_pub=$4 host_key=$5
+lower=$1 dir=$2 ip=$3 backup_pub=$4 host_key=$5 volume_mib=$6
 upper=$dir/upper work=$dir/work merged=$dir/merged
 mkdir -p "$upper" "$work" "$merged"
 mount -t overlay aiws-nas -o "lowerdir=$lower,upperdir=$upper,workdir=$work" "$merged"
@@ -23,6 +25,8 @@ in_nas usermod --password '*' aiws-backup
 in_nas install -d -m 700 -o aiws-backup -g aiws-backup /home/aiws-backup/.ssh
 install -m 600 "$backup_pub" "$merged/home/aiws-backup/.ssh/authorized_keys"
 in_nas chown aiws-backup:aiws-backup /home/aiws-backup/.ssh/authorized_keys
+mkdir -p "$merged/srv/backup"
+mount -t tmpfs -o "size=${volume_mib}m,mode=0750" aiws-nas-volume "$merged/srv/backup"
 in_nas install -d -m 750 -o aiws-backup -g aiws-backup /srv/backup
 install -m 600 "$host_key" "$merged/etc/ssh/nas_host_ed25519_key"
 echo "nas" >"$merged/etc/hostname"

@@ -54,6 +54,12 @@ export const nas = {
   hostname: "nas",
   backupUser: "aiws-backup",
   backupDir: "/srv/backup",
+  /**
+   * The size of the NAS's backup volume, its own filesystem as a real share is, so that a full
+   * NAS is a real "no space left on device" (tests/e2e fill it). Memory-backed (tmpfs): the lab's
+   * backups take a few hundred MiB at most.
+   */
+  volumeMiB: 1024,
 } as const;
 
 /** The lab repository mirrors NVIDIA's CUDA repository layout for Debian 12. */

@@ -119,7 +119,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
         ip: net.nasIp,
         user: nas.backupUser,
         backupDir: nas.backupDir,
-        hostBackupDir: nasHostBackupDir,
+        hostBackupDir: nasHostBackupDir() ?? "(the NAS is not running)",
         knownHostsLine: nasKnownHostsLine(),
         sshdPidFile: nasPidFile,
       },

@@ -1,7 +1,8 @@
 /**
  * The NAS peer: sshd in its own network namespace, chrooted into an overlay of the guest
- * image's root tree (lab/nas/start-nas.sh). Backups land in the overlay's upper layer, which
- * the host can read directly.
+ * image's root tree (lab/nas/start-nas.sh). Backups land on a volume of its own (a tmpfs of
+ * nas.volumeMiB at nas.backupDir, in the NAS's mount namespace), which the host reads through
+ * the sshd's /proc/PID/root.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -11,10 +12,15 @@ import { isAlive, sh, sleep } from "./processes.js";
 
 
 export const nasPidFile = join(paths.nasDir, "upper", "run", "sshd-nas.pid");
-export const nasHostBackupDir = join(paths.nasDir, "upper", nas.backupDir.replace(/^\//, ""));
+
+/** Where the host reads the NAS's backup volume (through the NAS sshd's root), or undefined when the NAS is down. */
+export function nasHostBackupDir(): string | undefined {
+  const pid = nasPid();
+  return pid && isAlive(pid) ? join("/proc", String(pid), "root", nas.backupDir.replace(/^\//, "")) : undefined;
+}
 
 export async function startNas(image: GuestImage): Promise<number> {
-  await sh`ip netns exec ${net.nasNetns} unshare --mount --uts --propagation private ${join(paths.scripts, "nas", "start-nas.sh")} ${image.rootfs} ${paths.nasDir} ${net.nasIp} ${`${paths.nasKey}.pub`} ${paths.nasHostKey}`;
+  await sh`ip netns exec ${net.nasNetns} unshare --mount --uts --propagation private ${join(paths.scripts, "nas", "start-nas.sh")} ${image.rootfs} ${paths.nasDir} ${net.nasIp} ${`${paths.nasKey}.pub`} ${paths.nasHostKey} ${nas.volumeMiB}`;
   for (let i = 0; i < 100; i++) {
     const pid = nasPid();
     if (pid && isAlive(pid)) return pid;

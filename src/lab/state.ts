@@ -33,7 +33,7 @@ export interface LabState {
     readonly ip: string;
     readonly user: string;
     readonly backupDir: string;
-    /** The same directory seen from the host (the NAS overlay's upper layer). */
+    /** The same directory seen from the host (through the NAS sshd's /proc/PID/root: the volume is in the NAS's mount namespace). */
     readonly hostBackupDir: string;
     /** A line for the guest's known_hosts that pins the NAS host key. */
     readonly knownHostsLine: string;

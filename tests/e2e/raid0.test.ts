@@ -5,21 +5,22 @@
  * converges), the host as the profile says, converge again with nothing applied, the faults
  * of a real machine's apt (the lock held by another apt run, dpkg killed mid-unpack, the
  * connection cut while dpkg unpacks, two converges at once), a backup to the NAS and a
- * byte-identical restore, a reboot that brings back the array, the limits and the timers,
+ * byte-identical restore, a backup killed mid-run (its stale lock cleared by the next) and a
+ * full NAS (the failure in the status, every snapshot kept), a reboot that brings back the array, the limits and the timers,
  * and the inference services answering; then the owner's first hour on the same guest (npm run
  * discover's draft, filled in, made a stack by npm run init and converged with that stack's
  * config), and last a reboot that never comes back.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { parse, stringify } from "yaml";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { labDown, labState, rebootGuest } from "../../src/lab/lab.js";
+import { labDown, labState, nasSsh, rebootGuest } from "../../src/lab/lab.js";
 import { waitDownCommand } from "../../src/pulumi/reboot.js";
 import type { Step } from "../../src/host/step.js";
-import { net, paths, repoRoot } from "../../src/lab/config.js";
+import { nas, net, paths, repoRoot } from "../../src/lab/config.js";
 import { guestHostKey, LAB_PROFILES, LAB_SERIALS, labSecrets, prepareLab } from "../../lab/workstation.js";
 import { pulumiStandin } from "../helpers/pulumiStandin.js";
 import { loadProfile } from "../../src/profile/load.js";
@@ -260,6 +261,49 @@ describe("lab-raid0 (RAID 0 over four NVMe drives, non-root user)", () => {
       const drill = await sh("aiws-restore-drill 10", { check: false });
       expect(drill.exitCode, drill.stdout + drill.stderr).toBe(0);
     });
+  });
+
+  it("a backup killed mid-run leaves its lock on the NAS; the next backup clears it and runs", async () => {
+    const locks = join(labState()!.nas.hostBackupDir, "workstation", "locks");
+    const lockCount = () => (existsSync(locks) ? readdirSync(locks).length : 0);
+    expect(lockCount()).toBe(0);
+    await sh("mkdir -p /data/projects/e2e-nas && head -c 64M /dev/urandom >/data/projects/e2e-nas/big");
+    // Killed while it reads the new file: past the point where it locked the repository.
+    await sh(
+      "systemctl start --no-block aiws-backup.service; " +
+        "for i in $(seq 1200); do pid=$(pgrep -x restic | head -n 1); [ -n \"$pid\" ] && ls -l /proc/$pid/fd 2>/dev/null | grep -q /data/projects/e2e-nas/big && break; sleep 0.05; done; " +
+        "pkill -KILL -x restic",
+    );
+    await until("! systemctl is-active --quiet aiws-backup.service", 60_000);
+    expect(lockCount(), "the killed backup left no lock").toBeGreaterThan(0);
+    console.log(`[e2e] after the kill: ${lockCount()} lock(s) in the repository on the NAS`);
+    await phase("backup after a killed one", () => sh("systemctl start aiws-backup.service"));
+    expect(lockCount()).toBe(0);
+    const status = JSON.parse(await out("aiws-backup-status")) as { lastBackup: { snapshot: string } | null; lastFailure: unknown };
+    expect(status.lastBackup?.snapshot).toMatch(/^[0-9a-f]{8,}/);
+  });
+
+  it("a full NAS fails the backup loudly, the reason in the status and every snapshot kept; with room again the next backup runs", async () => {
+    const snapshots = async () => (JSON.parse(await out("aiws-restic snapshots --json")) as { short_id: string }[]).map((x) => x.short_id);
+    const before = await snapshots();
+    await sh("head -c 16M /dev/urandom >/data/projects/e2e-nas/more");
+    // The NAS's volume filled to its last 256 KiB by something else, as a full share is.
+    await nasSsh(`fallocate -l $(( $(df --output=avail -B1 ${nas.backupDir} | tail -n 1) - 262144 )) ${nas.backupDir}/ballast`);
+    console.log(`[e2e] the NAS's volume: ${(await nasSsh(`df -h --output=size,used,avail ${nas.backupDir} | tail -n 1`)).stdout.trim()}`);
+    const run = await phase("backup to a full NAS", () => sh("systemctl start aiws-backup.service", { check: false }));
+    expect(run.exitCode).not.toBe(0);
+    const failed = JSON.parse(await out("aiws-backup-status")) as { lastFailure: { message: string } | null };
+    console.log(`[e2e] aiws-backup-status after the backup to a full NAS: lastFailure ${JSON.stringify(failed.lastFailure)}`);
+    // Over SFTP restic hears only "Failure"; backup-run measured the volume and says it is full.
+    expect(failed.lastFailure?.message).toMatch(new RegExp(`^restic backup failed \\(exit \\d+\\): the NAS is full: \\d+ MiB free of ${nas.volumeMiB} MiB under ${nas.backupDir}/workstation; `));
+    expect(await out("journalctl -u aiws-backup.service --since '-2min' -o cat")).toContain("the NAS is full");
+    await nasSsh(`rm -f ${nas.backupDir}/ballast`);
+    expect(await snapshots()).toEqual(before);
+    await phase("backup with room again", () => sh("systemctl start aiws-backup.service"));
+    const after = await snapshots();
+    expect(after).toEqual(expect.arrayContaining(before));
+    expect(after).toHaveLength(before.length + 1);
+    await sh("rm -rf /data/projects/e2e-nas");
   });
 
   it("comes back after a reboot: array assembled and mounted, limits re-applied, timers on, services up", async () => {
