@@ -8,8 +8,8 @@
  *   again    the same guest converged again: every check passes in the SSH session, nothing
  *            is applied, so nothing is detached
  *   ssh      a bare `ssh guest true` times the number of commands the converge ran, for scale
- *   detach   what detaching costs an applied step: a no-op step as aiws renders it against the
- *            same check and apply run in the SSH session
+ *   detach   what detaching costs an applied step: a no-op step as aiws renders it, with its
+ *            runner in the SSH session instead, and as a plain check and apply (detachSeconds)
  *
  * Run it on two commits to compare them (the machine's other load moves every figure: compare
  * the ratios again/ssh and fresh/ssh, measured in the same run). Brings the lab up fresh first;
@@ -45,11 +45,17 @@ function sshSeconds(): number {
 }
 
 /**
- * What detaching costs one applied step: a no-op step converged as aiws renders it (the check,
- * the apply in a detached runner under the host's lock, the check again) against the same
- * check, apply and check run plainly in the SSH session. Medians of five, in the same minute.
+ * What detaching costs one applied step, from a no-op step (check fails, apply touches a file)
+ * run three ways over SSH, medians of five in the same minute:
+ *   detached    as aiws renders it: the check, then the runner (under the host's lock: the
+ *               check again after waiting, the apply, the check) started by systemd-run and
+ *               followed from the session
+ *   in session  the same script with aiws_detach replaced by running that runner in the session
+ *   plain       `check || apply; check` in one bash, none of aiws's machinery
+ * detached - in session is what the detaching itself costs; in session - plain, the rest of
+ * the protocol (the run directory, the lock, the step's libraries, the log on the host).
  */
-function detachSeconds(): { detached: number; inSession: number } {
+function detachSeconds(): { detached: number; inSession: number; plain: number } {
   const marker = "/run/aiws-bench-noop";
   const step: Step = {
     id: "bench-noop",
@@ -64,16 +70,29 @@ function detachSeconds(): { detached: number; inSession: number } {
     reboot: "never",
     destructive: false,
   };
-  const timed = (input: string) => {
+  /** One run over SSH, the marker removed first so that the step has something to apply. */
+  const timed = (input: string, says: string) => {
     const t0 = process.hrtime.bigint();
     const r = spawnSync("ssh", [...sshArgs(net.guestIp), `rm -f ${marker}; bash -s`], { input, encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`the no-op step failed (exit ${r.status}): ${r.stdout}${r.stderr}`);
+    if (r.status !== 0 || !r.stdout.includes(says)) throw new Error(`the no-op step failed (exit ${r.status}): ${r.stdout}${r.stderr}`);
     return Number(process.hrtime.bigint() - t0) / 1e9;
   };
   const median = (run: () => number) => Array.from({ length: 5 }, run).sort((a, b) => a - b)[2]!;
   const rendered = renderScript(step, "converge");
+  const runInSession = [
+    "aiws_detach() {",
+    '  : >"$1/out"; : >"$1/started"',
+    '  bash "$1/runner" "$1" "$2" "$3" /var/log/aiws/steps',
+    '  cat "$1/out"',
+    '  local status; status=$(cat "$1/status")',
+    "  aiws_result=${status%% *} aiws_code=${status##* }",
+    "}",
+  ].join("\n");
+  const inSession = rendered.replace(/\naiws_main "\$@"\n?$/, `\n${runInSession}\naiws_main "$@"\n`);
+  if (inSession === rendered) throw new Error("the rendered script no longer ends in aiws_main \"$@\": update bench:converge");
   const plain = `${step.check} || ${step.apply}\n${step.check}\n`;
-  return { detached: median(() => timed(rendered)), inSession: median(() => timed(plain)) };
+  const converged = "aiws: bench-noop: converged";
+  return { detached: median(() => timed(rendered, converged)), inSession: median(() => timed(inSession, converged)), plain: median(() => timed(plain, "")) };
 }
 
 async function converge(label: string): Promise<EngineSummary> {
@@ -104,8 +123,8 @@ await runCommand(BENCH, async ({ flags }) => {
     console.log(`  ssh      ${ssh.toFixed(3).padStart(7)} s  one bare 'ssh guest true' (median of 3); "x ssh" is the converge over ${commands} of them`);
     const perStep = detach.detached - detach.inSession;
     console.log(
-      `  detach   ${detach.detached.toFixed(3).padStart(7)} s  a no-op step applied as aiws renders it (detached, under the host's lock), ${detach.inSession.toFixed(3)} s checked and applied in the SSH session (medians of 5):\n` +
-        `           ${perStep.toFixed(2)} s per applied step; the ${fresh.applied} steps fresh applied: ${(perStep * fresh.applied).toFixed(1)} s of its ${fresh.seconds.toFixed(1)} s (${((100 * perStep * fresh.applied) / fresh.seconds).toFixed(1)} %)`,
+      `  detach   a no-op step, medians of 5: ${detach.detached.toFixed(3)} s detached as aiws renders it, ${detach.inSession.toFixed(3)} s with its runner in the SSH session, ${detach.plain.toFixed(3)} s as a plain check || apply; check\n` +
+        `           the detaching: ${perStep.toFixed(2)} s per applied step, ${(perStep * fresh.applied).toFixed(1)} s of the fresh converge's ${fresh.seconds.toFixed(1)} s over its ${fresh.applied} applied steps (${((100 * perStep * fresh.applied) / fresh.seconds).toFixed(1)} %); the rest of the protocol: ${(detach.inSession - detach.plain).toFixed(2)} s per step`,
     );
     return 0;
   } finally {
