@@ -57,7 +57,7 @@ function gpuDifferences(profile: Profile, facts: HostFacts, catalog: Catalog, no
     }
   }
   // Pinned UUIDs: only nvidia-smi reads them. Before the driver runs (lspci) they cannot be
-  // told, and the check after the driver step's reboot (the next pulumi up) holds them.
+  // told; once it does, npm run drift holds them, and so does every pulumi up that runs a step.
   if (facts.gpuSource === "nvidia-smi") {
     const onHost = new Set(facts.gpus.flatMap((g) => (g.uuid ? [g.uuid.toLowerCase()] : [])));
     for (const g of hw.gpus) {

@@ -129,7 +129,11 @@ export function draftProfile(facts: HostFacts, opts: { dir?: string; catalog?: C
       // The list replaces the parent's, so its power limit is carried over where the parent
       // runs this card with one: the parent's budgets fit at that limit, not at the card's default.
       const limit = parent.profile.hardware.gpus.find((g) => g.model === grp.key)?.powerLimitW;
-      if (limit !== undefined) out.push(`      powerLimitW: ${limit}   # ${parent.file}'s limit for this card; npm run check says what else fits`);
+      if (limit !== undefined) {
+        const range = first.powerLimitW ?? (catalog.entries.gpus.get(grp.key) as { powerLimitRangeW?: { min: number; max: number } }).powerLimitRangeW;
+        out.push(`      powerLimitW: ${limit}   # ${TODO}: ${parent.file}'s limit, which its PSU and circuit fit; the card takes ${range ? `${range.min}-${range.max} W` : "its range"}`);
+        todos.push(`gpus: powerLimitW ${limit} W is ${parent.file}'s (its PSU and circuit fit it): once yours are filled in, npm run check says whether it fits; raise it toward the card's ${range ? `${range.max} W` : "maximum"} only if check still says "fits", or remove the line to leave the card at its default`);
+      }
       const uuids = grp.gpus.map((g) => g.uuid);
       if (uuids.every((u): u is string => !!u)) out.push(`      uuids: [${uuids.join(", ")}]   # these very cards: pulumi up and drift refuse a host without them`);
       const spec = catalog.entries.gpus.get(grp.key) as { powerLimitRangeW?: { min: number; max: number; default: number } };
@@ -171,9 +175,11 @@ function draftDrives(drives: readonly FoundDrive[], parent: Profile, out: string
   const raid = parent.storage?.layout === "raid0" && others.length >= 2;
   out.push("  drives:");
   for (const d of drives) {
-    if (d.os && !d.byId) {
+    if (d.os && !d.byId && drives.length > 1) {
       // A virtio disk or a drive behind some RAID controllers has no by-id name. The profile
-      // needs no OS drive (aiws never touches it), so it is noted rather than left to fill in.
+      // needs no OS drive (aiws never touches it) as long as it lists another, so it is noted
+      // rather than left to fill in; a host with no other drive keeps it as a TODO (the schema
+      // needs one drive).
       out.push(`    # the OS drive ${d.path} (${d.model || "no model"}${d.serial ? `, serial ${d.serial}` : ""}) has no /dev/disk/by-id name: not listed (aiws never touches the OS drive)`);
       continue;
     }
@@ -181,7 +187,7 @@ function draftDrives(drives: readonly FoundDrive[], parent: Profile, out: string
     if (!d.byId) todos.push(`drives: ${d.path} (${d.model}) has no /dev/disk/by-id name: aiws names drives only by id`);
     if (!d.serial) todos.push(`drives: ${d.path} (${d.model}) reports no serial`);
     out.push(
-      `    - id: ${id}   # ${d.path}; holds: ${d.holds.length ? d.holds.join("; ") : "nothing (no partition, filesystem or mount)"}`,
+      `    - id: ${d.byId ? q(d.byId) : id}   # ${d.path}; holds: ${d.holds.length ? d.holds.join("; ") : "nothing (no partition, filesystem or mount)"}`,
       `      role: ${d.os ? "os" : raid ? "raid" : "data"}`,
       `      model: ${q(d.model)}`,
       `      serial: ${q(d.serial || TODO)}`,
@@ -193,7 +199,7 @@ function draftDrives(drives: readonly FoundDrive[], parent: Profile, out: string
       const member = d.holds.some((h) => h.startsWith("linux_raid_member"));
       todos.push(
         member
-          ? `drives: ${d.path} (${d.model}, serial ${d.serial}) is part of an md array (${d.holds.join("; ")}): aiws keeps an array that is the profile's (these members, RAID 0, its chunk, at its device) and changes nothing on one that is not, unless the serial is in storage.wipe`
+          ? `drives: ${d.path} (${d.model}, serial ${d.serial}) is part of an md array (${d.holds.join("; ")}): aiws keeps an array that is exactly the profile's (these members, RAID 0, storage.raid's device and chunk: compare with mdadm --detail) and changes nothing on one that is not; to rebuild it, back it up, stop it (mdadm --stop) and name the serial in storage.wipe`
           : `drives: ${d.path} (${d.model}, serial ${d.serial}) holds ${d.holds.join("; ")}: aiws will refuse to format it unless its serial is in storage.wipe`,
       );
     }
@@ -201,6 +207,6 @@ function draftDrives(drives: readonly FoundDrive[], parent: Profile, out: string
   if (raid) return ["  layout: raid0", "  mounts: []", `  # the ${others.length} non-OS drives as one RAID 0 array at ${parent.storage?.raid?.mountpoint ?? "/data"} (from the parent profile)`];
   const lines = ["  layout: independent", "  raid: null", "  mounts:"];
   if (others.length === 0) return ["  layout: independent", "  raid: null", "  mounts: []   # no drive besides the OS drive"];
-  others.forEach((d, i) => lines.push(`    - drive: ${d.byId ?? TODO}`, `      mountpoint: /data${i === 0 ? "" : i + 1}`));
+  others.forEach((d, i) => lines.push(`    - drive: ${d.byId ? q(d.byId) : TODO}`, `      mountpoint: /data${i === 0 ? "" : i + 1}`));
   return lines;
 }

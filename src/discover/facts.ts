@@ -1,5 +1,6 @@
 import { parseQueryGpuCsv, type SmiValue } from "../nvidia-smi/parse.js";
 import { GPU_FIELDS, LINK_FIELDS, type Section } from "./probe.js";
+import { GPU_UUID } from "../profile/schema/hardware.js";
 
 /** One GPU as nvidia-smi (or, before the driver, lspci) describes it. */
 export interface FoundGpu {
@@ -53,8 +54,26 @@ export interface HostFacts {
   readonly gaps: readonly string[];
 }
 
-/** Reads every section; a section that cannot be parsed becomes a gap, never a guess. */
+/**
+ * Reads every section; a section that cannot be parsed becomes a gap, never a guess. Every
+ * string the host told is made one line of printable text (control characters, line and
+ * paragraph separators become spaces; at most 256 characters): the draft writes them into YAML
+ * comments and discover prints them, so a model name or a filesystem label with a newline or a
+ * terminal escape in it can neither add a line to the profile nor reach the terminal as a control.
+ */
 export function hostFacts(s: Record<Section, string>): HostFacts {
+  return printable(readFacts(s));
+}
+
+/** `value` with every string in it made printable (see hostFacts). */
+function printable<T>(value: T): T {
+  if (typeof value === "string") return value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, " ").slice(0, 256) as T;
+  if (Array.isArray(value)) return value.map(printable) as T;
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, printable(v)])) as T;
+  return value;
+}
+
+function readFacts(s: Record<Section, string>): HostFacts {
   const gaps: string[] = [];
   const osr = keyValues(s["os-release"]);
   const smi = nvidiaGpus(s["nvidia-smi"], s["nvidia-smi-link"], gaps);
@@ -65,7 +84,7 @@ export function hostFacts(s: Record<Section, string>): HostFacts {
   return {
     hostname: s.hostname.split("\n")[0]?.trim() || "workstation",
     os: { id: osr.ID ?? "unknown", versionId: osr.VERSION_ID ?? "", pretty: osr.PRETTY_NAME ?? "unknown" },
-    kernel: s.uname.trim(),
+    kernel: s.uname.split("\n")[0]?.trim() ?? "",
     secureBoot: sb,
     cpu: cpuInfo(s.cpuinfo),
     memory,
@@ -107,7 +126,8 @@ function nvidiaGpus(csv: string, linkCsv: string, gaps: string[]): FoundGpu[] {
       const width = links.get(Number(r.index))?.width;
       return {
         name: String(r.name ?? "unknown NVIDIA GPU"),
-        ...(r.uuid ? { uuid: String(r.uuid) } : {}),
+        // Only a UUID in nvidia-smi's form: the draft pins it unquoted, and the schema takes no other.
+        ...(GPU_UUID.test(String(r.uuid ?? "")) ? { uuid: String(r.uuid) } : {}),
         pciAddress: String(r["pci.bus_id"] ?? "").replace(/^0{4}(?=[0-9a-f]{4}:)/i, "").toLowerCase(),
         ...(num(r["memory.total"]) !== undefined ? { vramMiB: num(r["memory.total"]) } : {}),
         ...(d !== undefined && mn !== undefined && mx !== undefined ? { powerLimitW: { default: d, min: mn, max: mx } } : {}),

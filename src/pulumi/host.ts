@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type { Step } from "../host/step.js";
 import { ConcernComponent, type StepResources } from "./concern.js";
@@ -45,7 +46,7 @@ export function hostResources(args: HostResourcesArgs): HostResources {
   checkPlan(args.steps, args.secrets ?? {});
   const concerns: ConcernComponent[] = [];
   const gates = new Map<string, pulumi.Resource>();
-  const identity = args.identity ? identityCheck(args.identity.profile, args.identity.catalog, args.connection, args.opts) : undefined;
+  const identity = args.identity ? identityCheck(args.identity.profile, args.identity.catalog, args.connection, { ...args.opts, planDigest: planDigest(args.steps, args.stamps) }) : undefined;
   let previous: pulumi.Resource | undefined = identity?.verdict;
   for (const [name, steps] of groups) {
     const c = new ConcernComponent(
@@ -98,4 +99,17 @@ function checkPlan(steps: readonly Step[], secrets: SecretInputs): void {
     }
     for (const name of s.secrets) if (secrets[name] === undefined) throw new Error(`plan: step ${s.id} needs secret ${name}, which was not given`);
   }
+}
+
+/**
+ * A digest of what the steps will converge to (each step's scripts and values, and the repair
+ * stamps), for the hardware check's input: the probe then runs again whenever any step is about
+ * to run, and a pulumi up with nothing to do runs nothing, the probe included. Secret values
+ * are left out (a digest of a short password could be guessed from the state): a change of a
+ * secret alone runs its steps without a new probe.
+ */
+export function planDigest(steps: readonly Step[], stamps?: ReadonlyMap<string, string>): string {
+  const hash = createHash("sha256");
+  for (const s of steps) hash.update(JSON.stringify([s.id, s.after, s.check, s.apply, s.remove, s.vars, s.secrets, s.reboot, s.destructive, stamps?.get(s.id) ?? null]));
+  return hash.digest("hex");
 }

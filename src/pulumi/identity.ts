@@ -19,9 +19,12 @@ export const IDENTITY_NAMES = { probe: "hardware-identity", verdict: "hardware-i
  * and applied as if it were right; here it stops the update with the differences, and no step
  * runs.
  *
- * Two resources: `hardware-identity` runs the probe on the host (its stdin names the hardware
- * the profile expects, so it runs again whenever that changes, as on a switch to another
- * profile); `hardware-identity-verdict`, a local command, is `true` when the host matches and
+ * Two resources: `hardware-identity` runs the probe on the host. Its stdin names the hardware
+ * the profile expects and a digest of the plan (host.ts planDigest), so it runs again whenever
+ * either changes: before any step is created or updated, as on a switch to another profile.
+ * A pulumi up with nothing to do runs nothing, the probe included: a card swapped since is
+ * found by `npm run drift` (which probes every time) or by the next up that changes anything.
+ * `hardware-identity-verdict`, a local command, is `true` when the host matches and
  * otherwise fails printing the differences: every step waits for it, so none is created or
  * updated.
  */
@@ -32,7 +35,8 @@ export interface IdentityCheck {
   readonly differences: pulumi.Output<string[]>;
 }
 
-export function identityCheck(profile: Profile, catalog: Catalog, connection: SshConnectionArgs, opts: pulumi.ComponentResourceOptions = {}): IdentityCheck {
+export function identityCheck(profile: Profile, catalog: Catalog, connection: SshConnectionArgs, opts: pulumi.ComponentResourceOptions & { planDigest?: string } = {}): IdentityCheck {
+  const { planDigest, ...resourceOpts } = opts;
   const expected = {
     gpus: profile.hardware.gpus.map((g) => `${g.count} x ${g.model}${g.uuids ? ` (${g.uuids.join(", ")})` : ""}`),
     drives: profile.hardware.drives.map((d) => ({ serial: d.serial, id: d.id })),
@@ -45,10 +49,10 @@ export function identityCheck(profile: Profile, catalog: Catalog, connection: Ss
       create: run,
       update: run,
       // Read-only: nvidia-smi or lspci, lsblk, udev's serials (src/discover/probe.ts).
-      stdin: `# aiws: is this the machine ${profile.name} describes? ${JSON.stringify(expected)}\n${probeScript()}`,
+      stdin: `# aiws: is this the machine ${profile.name} describes? ${JSON.stringify(expected)}\n${planDigest ? `# aiws: before the steps of plan ${planDigest}\n` : ""}${probeScript()}`,
       addPreviousOutputInEnv: false,
     },
-    { ...opts, deleteBeforeReplace: true },
+    { ...resourceOpts, deleteBeforeReplace: true },
   );
   const differences = probe.stdout.apply((out) => identityDifferences(profile, hostFacts(splitSections(out)), catalog));
   // The verdict is a local command that fails with the differences (Pulumi shows its stderr
@@ -61,6 +65,6 @@ export function identityCheck(profile: Profile, catalog: Catalog, connection: Ss
             "Fix the profile (npm run discover -- --compare <profile> lists the differences), or point aiws:host at the right machine.",
         )} >&2; exit 1`,
   );
-  const verdict = new command.local.Command(IDENTITY_NAMES.verdict, { create: verdictCommand }, { ...opts, dependsOn: [probe], deleteBeforeReplace: true });
+  const verdict = new command.local.Command(IDENTITY_NAMES.verdict, { create: verdictCommand }, { ...resourceOpts, dependsOn: [probe], deleteBeforeReplace: true });
   return { verdict, differences };
 }

@@ -3,4 +3,4 @@ export { connectionInput, shellCommand, NORMAL_DIAL, REBOOT_DIAL, type SshConnec
 export { stepCommand, removeCommand, type StepCommand, type StepCommandArgs, type SecretInputs } from "./stepCommand.js";
 export { scheduleRebootSnippet, scheduledFromBoot, waitDownCommand, rebootWaitStep, DEFAULT_DOWN_SECONDS, type RebootOptions } from "./reboot.js";
 export { ConcernComponent, type ConcernArgs, type StepResources } from "./concern.js";
-export { hostResources, groupByConcern, type HostResources, type HostResourcesArgs } from "./host.js";
+export { hostResources, groupByConcern, planDigest, type HostResources, type HostResourcesArgs } from "./host.js";

@@ -139,7 +139,8 @@ describe("lab-independent (four independent data drives, root), then the switch 
       const s = await converge("repair", { profile: PROFILE, repair, state });
       expect(s.ok, failure(s)).toBe(true);
       const ran = s.records.filter((r) => r.outcome !== "unchanged").map((r) => `${r.name}:${r.outcome}`);
-      expect(ran.sort()).toEqual(["backup-units:converged", "gpu-power-limits:converged", "storage-mounted:converged"]);
+      // And the read-only hardware probe, which runs again before any step does.
+      expect(ran.sort()).toEqual(["backup-units:converged", "gpu-power-limits:converged", "hardware-identity:ran", "storage-mounted:converged"]);
       const after = await drift(PROFILE);
       expect(driftedIds(after)).toEqual([]);
     });

@@ -295,8 +295,8 @@ describe("lab-raid0 (RAID 0 over four NVMe drives, non-root user)", () => {
     const failed = JSON.parse(await out("aiws-backup-status")) as { lastFailure: { message: string } | null };
     console.log(`[e2e] aiws-backup-status after the backup to a full NAS: lastFailure ${JSON.stringify(failed.lastFailure)}`);
     // Over SFTP restic hears only "Failure"; backup-run measured the volume and says it is full.
-    expect(failed.lastFailure?.message).toMatch(new RegExp(`^restic backup failed \\(exit \\d+\\): the NAS is full: \\d+ MiB free of ${nas.volumeMiB} MiB under ${nas.backupDir}/workstation; `));
-    expect(await out("journalctl -u aiws-backup.service --since '-2min' -o cat")).toContain("the NAS is full");
+    expect(failed.lastFailure?.message).toMatch(new RegExp(`^restic backup failed \\(exit \\d+\\): the NAS is \\(nearly\\) full: \\d+ MiB free of ${nas.volumeMiB} MiB under ${nas.backupDir}/workstation; `));
+    expect(await out("journalctl -u aiws-backup.service --since '-2min' -o cat")).toContain("the NAS is (nearly) full");
     await nasSsh(`rm -f ${nas.backupDir}/ballast`);
     expect(await snapshots()).toEqual(before);
     await phase("backup with room again", () => sh("systemctl start aiws-backup.service"));
@@ -409,7 +409,7 @@ describe("lab-raid0 (RAID 0 over four NVMe drives, non-root user)", () => {
       }),
     );
     expect(s.ok, failure(s)).toBe(true);
-    expect(s.records.find((r) => r.name === "hardware-identity-verdict")?.outcome).not.toBe("failed");
+    expect(s.records.find((r) => r.name === "hardware-identity-verdict")?.outcome).toBe("ran");
     await assertArray();
     await assertInference(labSecrets().inferenceApiKey!);
   });

@@ -6,7 +6,8 @@ import { join } from "node:path";
  * CLI cannot be installed (it downloads itself). It answers the commands init runs (stack
  * select and init, config set with and without --secret, config --json) and keeps what it was
  * given: every command line in pulumi.log, the stack's config (a value from the command line,
- * or from stdin as pulumi reads it when the line has none) in config.json.
+ * or from stdin when the line has none, less one trailing newline, as pulumi config set reads
+ * it: cmdutil.RemoveTrailingNewline in github.com/pulumi/pulumi) in config.json.
  */
 export interface PulumiStandin {
   /** The directory to put first on PATH. */
@@ -35,7 +36,10 @@ elif rest[:2] == ["stack", "init"]:
 elif rest[:2] == ["config", "set"]:
     secret = "--secret" in rest
     kv = [a for a in rest[2:] if a != "--secret"]
-    config[kv[0]] = {"value": kv[1] if len(kv) > 1 else sys.stdin.read(), "secret": secret}
+    value = kv[1] if len(kv) > 1 else sys.stdin.read()
+    if len(kv) == 1 and value.endswith("\\n"):
+        value = value[:-1]
+    config[kv[0]] = {"value": value, "secret": secret}
     json.dump(config, open(store, "w"))
 elif rest == ["config", "--json"]:
     print(json.dumps({k: ({"secret": True} if v["secret"] else {"value": v["value"], "secret": False}) for k, v in config.items()}))

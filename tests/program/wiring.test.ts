@@ -234,7 +234,8 @@ describe("a repair request (aiws:repair)", () => {
     reset();
     await build("aiws", "base-packages,backup-restic,gone-step@20261127T101500Z");
     const changed = registered.filter((r) => JSON.stringify(r.inputs.stdin) !== before.get(r.name)).map((r) => r.name);
-    expect(changed.sort()).toEqual(["backup-restic", "base-packages"]);
+    // And the read-only hardware probe, which runs before any step does (its input digests the plan).
+    expect(changed.sort()).toEqual(["backup-restic", "base-packages", "hardware-identity"]);
     expect(unwrap(named("base-packages").inputs.stdin)).toContain("# aiws: run again on request 20261127T101500Z\n");
     // The same request again changes nothing more.
     const first = JSON.stringify(named("base-packages").inputs.stdin);
@@ -285,6 +286,22 @@ describe("the hardware check before the first step (src/pulumi/identity.ts)", ()
     expect(named("hardware-identity-verdict").inputs.create).toBe("true");
     const pos = new Map(registered.map((r) => [r.name, r.order]));
     for (const s of plan) expect(pos.get("hardware-identity-verdict")!).toBeLessThan(pos.get(s.id)!);
+  });
+
+  it("the probe's input carries a digest of the plan: any step about to run (a changed step, a repair stamp) runs the probe first; an unchanged plan runs nothing", async () => {
+    await build();
+    const stdin = String(unwrap(named("hardware-identity").inputs.stdin));
+    const digest = /^# aiws: before the steps of plan ([0-9a-f]{64})$/m.exec(stdin)?.[1];
+    expect(digest).toBe(wiring.planDigest(plan));
+    reset();
+    await build();
+    expect(String(unwrap(named("hardware-identity").inputs.stdin))).toBe(stdin);
+    const changed = plan.map((s, i) => (i === 1 ? { ...s, apply: `${s.apply}\n: one more line` } : s));
+    expect(wiring.planDigest(changed)).not.toBe(digest);
+    expect(wiring.planDigest(plan, new Map([[plan[0]!.id, "repair-20261202"]]))).not.toBe(digest);
+    reset();
+    await build("aiws", `${plan[0]!.id}@20261202T220000Z`);
+    expect(String(unwrap(named("hardware-identity").inputs.stdin))).not.toBe(stdin);
   });
 
   it("a host without a drive the profile names: the verdict fails with the differences, so nothing after it runs", async () => {

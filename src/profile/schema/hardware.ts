@@ -48,6 +48,9 @@ export const gpuSpecSchema = z
   })
   .strict();
 
+/** A GPU UUID as nvidia-smi prints it (`nvidia-smi --query-gpu=uuid`). */
+export const GPU_UUID = /^GPU-[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
 export const gpuEntrySchema = gpuSpecSchema
   .extend({
     model: nonEmptyText(),
@@ -59,7 +62,7 @@ export const gpuEntrySchema = gpuSpecSchema
      * set, pulumi up and drift refuse a host without these very cards (a swapped or missing one).
      */
     uuids: z
-      .array(z.string().regex(/^GPU-[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, "a GPU UUID as nvidia-smi prints it: GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"))
+      .array(z.string().regex(GPU_UUID, "a GPU UUID as nvidia-smi prints it: GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"))
       .optional(),
   })
   .strict();

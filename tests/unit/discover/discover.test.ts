@@ -113,6 +113,7 @@ describe("the draft profile", () => {
     // The parent's 250 W limit is carried over (the list replaces the parent's), and the cards pinned by UUID.
     expect(p.hardware.gpus).toEqual([{ model: "rtx-pro-6000-blackwell-max-q", count: 4, powerLimitW: 250, uuids: facts("ws-quad").gpus.map((g) => g.uuid) }]);
     expect(p.hardware.gpus[0].uuids).toHaveLength(4);
+    expect(d.todos).toContain('gpus: powerLimitW 250 W is quad-gpu.yaml\'s (its PSU and circuit fit it): once yours are filled in, npm run check says whether it fits; raise it toward the card\'s 325 W only if check still says "fits", or remove the line to leave the card at its default');
     expect(p.hardware.cpu).toEqual({ model: "threadripper-pro-9975wx" });
     expect(p.hardware.memory).toEqual({ modules: 8, moduleGB: 32, kind: "ddr5-rdimm", speedMTs: 6400 });
     expect(p.hardware.drives.map((x: { role: string }) => x.role)).toEqual(["os", "raid", "raid", "raid", "raid"]);
@@ -149,11 +150,13 @@ describe("the draft profile", () => {
     expect(filled.problems).toEqual([]);
   });
 
-  it("a drive that is part of an md array is flagged as such: kept when it is the profile's array, untouched otherwise", () => {
+  it("a drive that is part of an md array gets its own TODO: what aiws keeps, and how to rebuild it (stop the array, storage.wipe)", () => {
     const f = facts("ws-quad");
     const d = draftProfile({ ...f, drives: f.drives.map((x) => (x.os ? x : { ...x, holds: [`linux_raid_member "ws-quad:data" on ${x.path.slice(5)}`] })) });
     expect(d.todos.filter((t) => t.includes("is part of an md array"))).toHaveLength(4);
-    expect(d.todos.join("\n")).toContain('drives: /dev/nvme1n1 (CT2000T700SSD3, serial 2412E8B30011) is part of an md array (linux_raid_member "ws-quad:data" on nvme1n1): aiws keeps an array that is the profile\'s');
+    expect(d.todos.join("\n")).toContain(
+      'drives: /dev/nvme1n1 (CT2000T700SSD3, serial 2412E8B30011) is part of an md array (linux_raid_member "ws-quad:data" on nvme1n1): aiws keeps an array that is exactly the profile\'s (these members, RAID 0, storage.raid\'s device and chunk: compare with mdadm --detail) and changes nothing on one that is not; to rebuild it, back it up, stop it (mdadm --stop) and name the serial in storage.wipe',
+    );
   });
 
   it("an OS drive without a by-id name (a virtio disk) is noted, not listed: the draft still passes check once filled", () => {
@@ -163,6 +166,32 @@ describe("the draft profile", () => {
     expect((parse(d.yaml) as Record<string, any>).hardware.drives.map((x: { role: string }) => x.role)).toEqual(["raid", "raid", "raid", "raid"]);
     expect(d.todos.join("\n")).not.toMatch(/nvme0n1/);
     expect(checkProfileFile(filledIn(d.yaml, { model: "seasonic-prime-tx-1600", volts: "120", amps: "20" })).status).toBe("ok");
+  });
+
+  it("a host whose only drive is an OS drive without a by-id name keeps it as a TODO: the profile needs one drive", () => {
+    const f = facts("ws-quad");
+    const os = f.drives.find((x) => x.os)!;
+    const d = draftProfile({ ...f, drives: [{ ...os, byId: undefined, byIds: [] }] });
+    expect(d.yaml).not.toContain("not listed (aiws never touches the OS drive)");
+    expect(d.todos.join("\n")).toContain("drives: /dev/nvme0n1 (Samsung SSD 990 PRO 2TB) has no /dev/disk/by-id name");
+  });
+
+  it("host text cannot add a line to the draft or reach the terminal as a control: newlines and escapes become spaces", () => {
+    const sections = splitSections(probeOutput("ws-quad"));
+    const lsblk = JSON.parse(sections.lsblk) as { blockdevices: { model?: string; children?: { label?: string }[] }[] };
+    lsblk.blockdevices[0]!.model = "990 PRO\n  ups: { watts: 100000 }\n  #\u001b[2J";
+    const f = hostFacts({ ...sections, lsblk: JSON.stringify(lsblk), uname: "6.8.0\nextends: /etc/passwd", hostname: "ws\u2028psu: x" });
+    expect(f.drives[0]!.model).toBe("990 PRO   ups: { watts: 100000 }   # [2J");
+    expect(f.kernel).toBe("6.8.0");
+    const d = draftProfile({ ...f, drives: f.drives.map((x) => (x.os ? { ...x, byId: undefined, byIds: [] } : x)) });
+    const p = parse(d.yaml) as Record<string, any>;
+    expect(p.hardware.ups).toBeUndefined();
+    expect(p.extends).toBe("./quad-gpu.yaml");
+    expect(d.yaml).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u2028]/);
+    // A UUID not in nvidia-smi's form is not pinned.
+    const odd = hostFacts({ ...sections, "nvidia-smi": sections["nvidia-smi"].replace(/GPU-[0-9a-f-]+/, "GPU-NOT-A-UUID") });
+    expect(odd.gpus[0]!.uuid).toBeUndefined();
+    expect((parse(draftProfile(odd).yaml) as Record<string, any>).hardware.gpus[0].uuids).toBeUndefined();
   });
 
   it("a card whose power-limit range differs from the catalog's gets the card's range", () => {

@@ -74,7 +74,7 @@ describe("npm run init", () => {
     expect(calls).not.toContain("value-of-");
     expect(calls).not.toContain("PRIVATE KEY");
     const config = w.config();
-    expect(config["aiws:sshPrivateKey"]).toEqual({ value: readFileSync(w.login, "utf8"), secret: true });
+    expect(config["aiws:sshPrivateKey"]).toEqual({ value: readFileSync(w.login, "utf8").replace(/\n$/, ""), secret: true });
     for (const n of needed) expect(config[`aiws:${n}`]).toEqual({ value: `value-of-${n}`, secret: true });
     expect(config["aiws:hostKey"]).toEqual({ value: w.hostKey, secret: false });
   });

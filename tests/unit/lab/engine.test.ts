@@ -186,7 +186,8 @@ describe.skipIf(!havePython)("the test engine (against a fake ssh)", () => {
     expect(same.unchanged).toBe(same.steps);
     const repaired = await engineUp({ ...config({ "aiws:repair": "gpu-power-limits,storage-mounted@20261127T100000Z" }), state });
     expect(calls().map((c) => c.id)).toEqual(["gpu-power-limits", "storage-mounted"]);
-    expect(repaired.records.filter((r) => r.outcome !== "unchanged").map((r) => `${r.name}:${r.operation}`)).toEqual(["gpu-power-limits:update", "storage-mounted:update"]);
+    // The read-only hardware probe first: it runs again before any step does (its input digests the plan).
+    expect(repaired.records.filter((r) => r.outcome !== "unchanged").map((r) => `${r.name}:${r.operation}`)).toEqual(["hardware-identity:update", "gpu-power-limits:update", "storage-mounted:update"]);
     expect(calls()[0]!.input).toContain("# aiws: run again on request 20261127T100000Z");
 
     rmSync(log, { force: true });

@@ -124,19 +124,21 @@ aiws_clear_stale_locks() {
 }
 
 # A full NAS, in words. Over SFTP a full volume reaches restic only as "Failure"
-# (SSH_FX_FAILURE: SFTP version 3 has no code for ENOSPC), so after a failed write the volume
-# under the repository is measured with sftp's df (the statvfs@openssh.com extension) and,
-# when it is (nearly) full, that is said. Prints nothing when the repository is not on SFTP,
-# the NAS does not answer, or there is room.
+# (SSH_FX_FAILURE: SFTP version 3 has no code for ENOSPC). After a write that failed so,
+# backup-run measures the volume under the repository with sftp's df (the
+# statvfs@openssh.com extension) and, when it is (nearly) full, says so. Prints nothing when
+# the repository is not on SFTP, the NAS does not answer, or there is room.
 aiws_nas_space_note() { # repository (sftp:user@host:/path, the host in brackets when IPv6)
   local rest path out size avail
   case $1 in sftp:*) rest=${1#sftp:} ;; *) return 0 ;; esac
   case $rest in *"]:"*) path=${rest#*]:} ;; *) path=${rest#*:} ;; esac
-  out=$(printf 'df %s\n' "$path" | timeout 60 sftp -q -F "$AIWS_ETC/restic/ssh_config" -b - aiws-nas 2>/dev/null) || return 0
+  # One quoted word on sftp's batch line (the profile's path pattern allows neither of these).
+  case $path in *'"'* | *$'\n'* | *"\\"*) return 0 ;; esac
+  out=$(printf 'df "%s"\n' "$path" | timeout 60 sftp -q -F "$AIWS_ETC/restic/ssh_config" -b - aiws-nas 2>/dev/null) || return 0
   # "Size Used Avail (root) %Capacity" in KiB, on the line after the header.
   read -r size _ avail _ < <(printf '%s\n' "$out" | awk '$1 ~ /^[0-9]+$/ && NF >= 3 { print; exit }') || return 0
-  [ -n "${size:-}" ] && [ -n "${avail:-}" ] || return 0
+  [[ ${size:-} =~ ^[0-9]{1,15}$ && ${avail:-} =~ ^[0-9]{1,15}$ ]] || return 0
   if [ "$avail" -lt 262144 ] || [ $((avail * 100)) -lt "$size" ]; then
-    echo "the NAS is full: $((avail / 1024)) MiB free of $((size / 1024)) MiB under $path; free space there (or raise the share's quota), then run the backup again (systemctl start aiws-backup.service)"
+    echo "the NAS is (nearly) full: $((avail / 1024)) MiB free of $((size / 1024)) MiB under $path; free space there (or raise the share's quota), then run the backup again (systemctl start aiws-backup.service)"
   fi
 }
