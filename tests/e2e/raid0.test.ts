@@ -401,17 +401,28 @@ describe("lab-raid0 (RAID 0 over four NVMe drives, non-root user)", () => {
 
     // The converge, with exactly the config init stored. The guest is lab-raid0's, which the draft
     // describes: the hardware check passes on the pinned UUIDs and serials, and the array is kept.
+    const initStack = { config: Object.fromEntries(Object.entries(stack).map(([k, v]) => [k, v.value])), secretKeys: Object.keys(stack).filter((k) => stack[k]!.secret) };
     const s = await phase("converge the filled-in draft with init's stack config", () =>
       converge("run 9", {
         profile,
         user: USER,
-        stack: { config: Object.fromEntries(Object.entries(stack).map(([k, v]) => [k, v.value])), secretKeys: Object.keys(stack).filter((k) => stack[k]!.secret) },
+        stack: initStack,
       }),
     );
     expect(s.ok, failure(s)).toBe(true);
     expect(s.records.find((r) => r.name === "hardware-identity-verdict")?.outcome).toBe("ran");
     await assertArray();
     await assertInference(labSecrets().inferenceApiKey!);
+
+    // The same draft with one card's UUID changed, as after a card was swapped: the update
+    // stops at the hardware check, naming the card, and no step runs.
+    const swapped = uuids[2]!.replace(/^GPU-..../, "GPU-0000");
+    writeFileSync(draftFile, filled.replace(uuids[2]!, swapped));
+    const refusedUp = await phase("converge the draft with a card it does not pin", () => converge("run 10", { profile, user: USER, stack: initStack }));
+    expect(refusedUp.ok).toBe(false);
+    expect(refusedUp.error ?? failure(refusedUp)).toContain(`GPU ${swapped} (rtx-pro-6000-blackwell-max-q): not on the host`);
+    expect(refusedUp.applied + refusedUp.inSync).toBe(0);
+    writeFileSync(draftFile, filled);
   });
 
   it("a reboot that never comes back: the wait fails within the stated time, naming the step, the boot and what to do", async () => {
