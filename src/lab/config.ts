@@ -59,7 +59,7 @@ export const nas = {
    * NAS is a real "no space left on device" (tests/e2e fill it). Memory-backed (tmpfs): the lab's
    * backups take a few hundred MiB at most.
    */
-  volumeMiB: 1024,
+  volumeMiB: 512,
 } as const;
 
 /** The lab repository mirrors NVIDIA's CUDA repository layout for Debian 12. */
