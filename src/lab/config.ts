@@ -56,8 +56,8 @@ export const nas = {
   backupDir: "/srv/backup",
   /**
    * The size of the NAS's backup volume, its own filesystem as a real share is, so that a full
-   * NAS is a real "no space left on device" (tests/e2e fill it). Memory-backed (tmpfs): the lab's
-   * backups take a few hundred MiB at most.
+   * NAS is a real "no space left on device" (tests/e2e fill it). Memory-backed (tmpfs), and only
+   * what is written takes memory: the e2e suite's backups take under 100 MiB.
    */
   volumeMiB: 512,
 } as const;
