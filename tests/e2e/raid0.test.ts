@@ -385,6 +385,7 @@ describe("lab-raid0 (RAID 0 over four NVMe drives, non-root user)", () => {
     await sh(`id nosudo >/dev/null 2>&1 || useradd -m -s /bin/bash nosudo; usermod --password "*" nosudo; install -d -o nosudo -m 700 ~nosudo/.ssh; install -o nosudo -m 600 ~${USER}/.ssh/authorized_keys ~nosudo/.ssh/authorized_keys`);
     const nosudo = init("nosudo", consoleFingerprint);
     await sh("userdel -r nosudo 2>/dev/null || true");
+    console.log(`[e2e] npm run init as a login without sudo, exit ${nosudo.code}:\n${nosudo.stdout}${nosudo.stderr}`);
     expect(nosudo.code).toBe(1);
     expect(nosudo.stderr).toContain("nosudo cannot run sudo -n");
     expect(pulumi.commands()).toBe("");
