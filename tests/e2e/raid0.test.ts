@@ -271,7 +271,8 @@ describe("lab-raid0 (RAID 0 over four NVMe drives, non-root user)", () => {
     // Killed while it reads the new file: past the point where it locked the repository.
     await sh(
       "systemctl start --no-block aiws-backup.service; " +
-        "for i in $(seq 1200); do pid=$(pgrep -x restic | head -n 1); [ -n \"$pid\" ] && ls -l /proc/$pid/fd 2>/dev/null | grep -q /data/projects/e2e-nas/big && break; sleep 0.05; done; " +
+        "for i in $(seq 600); do pid=$(pgrep -x restic | head -n 1); [ -n \"$pid\" ] && ls -l /proc/$pid/fd 2>/dev/null | grep -q /data/projects/e2e-nas/big && break; " +
+        "[ $i -lt 50 ] || systemctl is-active --quiet aiws-backup.service || break; sleep 0.05; done; " +
         "pkill -KILL -x restic",
     );
     await until("! systemctl is-active --quiet aiws-backup.service", 60_000);
@@ -290,9 +291,16 @@ describe("lab-raid0 (RAID 0 over four NVMe drives, non-root user)", () => {
     // The NAS's volume filled to its last 256 KiB by something else, as a full share is.
     await nasSsh(`fallocate -l $(( $(df --output=avail -B1 ${nas.backupDir} | tail -n 1) - 262144 )) ${nas.backupDir}/ballast`);
     console.log(`[e2e] the NAS's volume: ${(await nasSsh(`df -h --output=size,used,avail ${nas.backupDir} | tail -n 1`)).stdout.trim()}`);
-    const run = await phase("backup to a full NAS", () => sh("systemctl start aiws-backup.service", { check: false }));
+    const t0 = Date.now();
+    const run = await phase("backup to a full NAS", () => sh("systemctl start aiws-backup.service", { check: false, timeoutMs: 600_000 }));
     expect(run.exitCode).not.toBe(0);
-    const failed = JSON.parse(await out("aiws-backup-status")) as { lastFailure: { message: string } | null };
+    // The OnFailure unit records the failure just after the service fails: wait for this one.
+    type Status = { lastFailure: { message: string; time: string } | null };
+    let failed = JSON.parse(await out("aiws-backup-status")) as Status;
+    for (let i = 0; i < 30 && !(failed.lastFailure && Date.parse(failed.lastFailure.time) >= t0 - 5000); i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      failed = JSON.parse(await out("aiws-backup-status")) as Status;
+    }
     console.log(`[e2e] aiws-backup-status after the backup to a full NAS: lastFailure ${JSON.stringify(failed.lastFailure)}`);
     // Over SFTP restic hears only "Failure"; backup-run measured the volume and says it is full.
     expect(failed.lastFailure?.message).toMatch(new RegExp(`^restic backup failed \\(exit \\d+\\): the NAS is \\(nearly\\) full: \\d+ MiB free of ${nas.volumeMiB} MiB under ${nas.backupDir}/workstation; `));
