@@ -82,8 +82,9 @@ export function draftProfile(facts: HostFacts, opts: { dir?: string; catalog?: C
   const out: string[] = [
     `# yaml-language-server: $schema=${rel(join(dir, "profile.schema.json")).replace(/^\.\//, "")}`,
     `# Drafted by \`npm run discover\` from ${facts.hostname}: ${facts.os.pretty}, kernel ${facts.kernel}, Secure Boot ${facts.secureBoot}.`,
-    `# Every figure below was read from the host, except where a line says ${TODO}: no host can tell`,
-    `# its PSU, its wall circuit or its UPS. Fill those in, then \`npm run check -- ${opts.file ? relative(process.cwd(), opts.file) : "THIS_FILE"}\`.`,
+    `# Every figure below was read from the host, except where a line says ${TODO}: what no host can`,
+    `# tell (its PSU, its wall circuit, its UPS) and what the parent profile chose for its own (a GPU`,
+    `# power limit). Fill those in, then \`npm run check -- ${opts.file ? relative(process.cwd(), opts.file) : "THIS_FILE"}\`.`,
   ];
   if (facts.secureBoot === "enabled") out.push("# Secure Boot is on: the NVIDIA driver step needs DKMS's MOK key enrolled first (it says how).");
   for (const g of facts.gaps) out.push(`# Not read: ${g}`);
