@@ -425,8 +425,10 @@ describe("lab-raid0 (RAID 0 over four NVMe drives, non-root user)", () => {
 
     // The same draft with one card's UUID changed, as after a card was swapped: the update
     // stops at the hardware check, naming the card, and no step runs.
+    // Only the pinned list changes: the draft's comments above it name the same UUIDs.
     const swapped = uuids[2]!.replace(/^GPU-..../, "GPU-0000");
-    writeFileSync(draftFile, filled.replace(uuids[2]!, swapped));
+    writeFileSync(draftFile, filled.replace(/^\s*uuids: \[.*$/m, (pins) => pins.replace(uuids[2]!, swapped)));
+    expect((parse(readFileSync(draftFile, "utf8")) as typeof draft).hardware.gpus).toEqual([expect.objectContaining({ uuids: uuids.map((u, i) => (i === 2 ? swapped : u)) })]);
     const refusedUp = await phase("converge the draft with a card it does not pin", () => converge("run 10", { profile, user: USER, stack: initStack }));
     expect(refusedUp.ok).toBe(false);
     expect(refusedUp.error ?? failure(refusedUp)).toContain(`GPU ${swapped} (rtx-pro-6000-blackwell-max-q): not on the host`);
