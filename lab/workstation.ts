@@ -6,7 +6,7 @@
  *   the lab profiles' backup.nas.hostKey), brings the lab up with four stand-in GPUs, and
  *   builds the stand-in inference runtimes into the directory the lab's HTTP server serves.
  * - labStackConfig: the stack config a `pulumi up` of the lab would have (`aiws:*`), with the
- *   lab's keys and secrets, for the test engine (src/lab/engine.ts).
+ *   lab's keys and secrets, for the test engine (src/engine/engine.ts).
  * - labTarget: the drift/switch target for the guest, its host key pinned.
  */
 import { copyFileSync, existsSync, readFileSync } from "node:fs";

@@ -16,7 +16,7 @@
  * down at the end unless --keep.
  */
 import { spawnSync } from "node:child_process";
-import { engineUp, type EngineSummary } from "../src/lab/engine.js";
+import { engineUp, type EngineSummary } from "../src/engine/engine.js";
 import { labDown } from "../src/lab/lab.js";
 import { net } from "../src/lab/config.js";
 import { sshArgs } from "../src/lab/ssh.js";

@@ -19,7 +19,7 @@ import { batchChecks } from "../src/drift/batch.js";
 import { runDrift } from "../src/drift/drift.js";
 import { planSteps } from "../src/host/plan.js";
 import { renderScript } from "../src/host/render.js";
-import { engineUp } from "../src/lab/engine.js";
+import { engineUp } from "../src/engine/engine.js";
 import { guestSsh, labDown } from "../src/lab/lab.js";
 import { net } from "../src/lab/config.js";
 import { sshArgs } from "../src/lab/ssh.js";

@@ -7,7 +7,7 @@
  * down (unless --keep). Needs root (the lab makes network namespaces). Exit 0 when every
  * step converged.
  */
-import { engineUp, type CommandRecord } from "../src/lab/engine.js";
+import { engineUp, type CommandRecord } from "../src/engine/engine.js";
 import { labDown } from "../src/lab/lab.js";
 import { LAB_PROFILES, labStackConfig, prepareLab } from "../lab/workstation.js";
 import { InputError, runCommand, UsageError, type CommandSpec, type ParsedArgs } from "../src/cli.js";

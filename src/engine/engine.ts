@@ -8,11 +8,8 @@
  * to converge the lab's guest without the Pulumi CLI, which these machines cannot download.
  *
  * What it reproduces of the real engine and provider (pulumi-command remote/*):
- * - one new SSH connection per command; the command string run by the login shell, `stdin`
- *   written to it; a failed dial (refused, reset, timed out) retried up to
- *   `connection.dialErrorLimit` times with a backoff from 100 ms growing 1.5x to 5 s, each dial
- *   bounded by `perDialTimeout`; the command itself runs once;
- * - the host key checked when `connection.hostKey` is set, not at all otherwise;
+ * - each remote command run as the provider runs it (provider.ts: a new SSH connection per
+ *   command, failed dials retried, the host key checked when `connection.hostKey` is set);
  * - stdout/stderr with the trailing newline trimmed; a non-zero exit fails the resource, and
  *   then nothing that comes after it runs (the plan is one chain; Pulumi stops there too);
  * - with an `EngineState`, Pulumi's diff: a resource whose inputs are those of the last run is
@@ -27,88 +24,20 @@
  * program, so every error is caught and recorded; the runtime's state is global, so one run
  * at a time.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import type { ChildProcess } from "node:child_process";
 import * as pulumi from "@pulumi/pulumi";
 import { readWorkstationConfig } from "../../stacks/workstation/config.js";
 import { buildWorkstation, type Workstation } from "../../stacks/workstation/program.js";
 import type { RebootOptions } from "../pulumi/reboot.js";
-import { IDENTITY_NAMES } from "../pulumi/identity.js";
-import { sshDestination } from "../ssh/validate.js";
+import { runProcess, runRemote, trimNewline, type Connection } from "./provider.js";
+import { holdsSecret, unwrap } from "./secrets.js";
+import { aiwsLines, isStepName, lastLines, outcomeOf, summarize, type CommandRecord, type EngineState, type EngineSummary } from "./records.js";
 
-/** The key and value pulumi puts on a secret value it sends to the engine (sdk/nodejs/runtime/rpc.ts). */
-export const SECRET_SIG = ["4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"] as const;
+export * from "./records.js";
+export { SECRET_SIG, isSecretWrapped, unwrap } from "./secrets.js";
 
 const REMOTE = "command:remote:Command";
 const LOCAL = "command:local:Command";
-
-/** What became of one command. */
-export type Outcome =
-  /** The step's check passed first: nothing was applied. */
-  | "in-sync"
-  /** The step's check failed, apply ran, the check passed afterwards. */
-  | "converged"
-  /** Apply asked for a reboot (and the converge script scheduled it). */
-  | "reboot"
-  /** A command that is not a step's converge (a reboot wait, a delete) ran and exited 0. */
-  | "ran"
-  /** The command exited non-zero, or could not run at all. */
-  | "failed"
-  /** Not run: something before it failed. */
-  | "skipped"
-  /** Not run: its inputs are those of the last run (EngineState). */
-  | "unchanged";
-
-export interface CommandRecord {
-  /** The resource name: a step id, or `<id>-reboot-down` / `<id>-reboot-up`. */
-  readonly name: string;
-  readonly kind: "remote" | "local";
-  readonly operation: "create" | "update" | "delete" | "none";
-  readonly outcome: Outcome;
-  /** The command's exit status (null when it did not run or was killed). */
-  readonly exitCode: number | null;
-  readonly seconds: number;
-  /** The `aiws: <id>: ...` lines the converge script printed. */
-  readonly lines: readonly string[];
-  readonly stdout: string;
-  readonly stderr: string;
-  /** The resource's stdin held secrets: its output is not to be shown (logging: none). */
-  readonly secret: boolean;
-  /** Why it failed. */
-  readonly error?: string;
-}
-
-export interface EngineSummary {
-  /** Every command, in the order it finished. */
-  readonly records: readonly CommandRecord[];
-  /** Steps in the plan. */
-  readonly steps: number;
-  readonly inSync: number;
-  /** Steps whose apply ran (converged, or asked for a reboot). */
-  readonly applied: number;
-  readonly failed: number;
-  readonly skipped: number;
-  readonly unchanged: number;
-  readonly seconds: number;
-  readonly ok: boolean;
-  /** The program's own error (a refused profile, a config key), when it stopped before any resource. */
-  readonly error?: string;
-  /** What the program registered (undefined when it stopped). */
-  readonly workstation?: Workstation;
-}
-
-/** The last run's resources, for Pulumi's diff on the next run and for destroy. */
-export interface EngineState {
-  readonly resources: Map<string, { readonly type: string; readonly key: string; readonly inputs: Record<string, unknown>; readonly outputs: { stdout: string; stderr: string } }>;
-  /** Names in the order they were created. */
-  readonly order: string[];
-}
-
-export function newEngineState(): EngineState {
-  return { resources: new Map(), order: [] };
-}
 
 export interface EngineOptions {
   /** The stack's config, `aiws:*` keys (profile, host, user, port, sshPrivateKey, hostKey, repair, the secrets the plan needs). */
@@ -127,144 +56,6 @@ export interface EngineOptions {
   readonly onRecord?: (r: CommandRecord) => void;
   /** The process that runs a command was started (tests cut connections with it). */
   readonly onSpawn?: (name: string, child: ChildProcess) => void;
-}
-
-export function isSecretWrapped(v: unknown): v is { value: unknown } {
-  return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SECRET_SIG[0]] === SECRET_SIG[1];
-}
-
-/** The value with pulumi's secret wrappers taken off. */
-export function unwrap(v: unknown): unknown {
-  if (isSecretWrapped(v)) return unwrap(v.value);
-  if (Array.isArray(v)) return v.map(unwrap);
-  if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrap(x)]));
-  return v;
-}
-
-function holdsSecret(v: unknown): boolean {
-  if (isSecretWrapped(v)) return true;
-  if (Array.isArray(v)) return v.some(holdsSecret);
-  if (typeof v === "object" && v !== null) return Object.values(v).some(holdsSecret);
-  return false;
-}
-
-interface Connection {
-  readonly host: string;
-  readonly port?: number;
-  readonly user?: string;
-  readonly privateKey?: string;
-  readonly hostKey?: string;
-  readonly dialErrorLimit?: number;
-  readonly perDialTimeout?: number;
-}
-
-interface Ran {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly error?: string;
-}
-
-/** ssh's messages for a dial that failed before any session: the provider retries those. */
-const DIAL_FAILURE = /connect to host .* port \d+: |kex_exchange_identification|Connection (closed|reset) by .* port \d+|banner exchange|Connection timed out during banner exchange/;
-
-const trimNewline = (s: string) => s.replace(/\r?\n$/, "");
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-function runProcess(file: string, args: readonly string[], stdin: string, onSpawn: ((c: ChildProcess) => void) | undefined): Promise<Ran> {
-  return new Promise((resolve) => {
-    const child = spawn(file, args, { stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", (e) => resolve({ code: null, stdout, stderr, error: e.message }));
-    child.on("close", (code, signal) => resolve({ code, stdout, stderr, ...(signal ? { error: `killed by ${signal}` } : {}) }));
-    child.stdin.on("error", () => undefined); // the remote side may exit before reading it all
-    child.stdin.end(stdin);
-    onSpawn?.(child);
-  });
-}
-
-/** One remote command, as the provider runs it: dial (with retries), run once. */
-async function runRemote(conn: Connection, command: string, stdin: string, onSpawn: ((c: ChildProcess) => void) | undefined): Promise<Ran> {
-  const dir = mkdtempSync(join(tmpdir(), "aiws-engine-"));
-  try {
-    const key = join(dir, "id");
-    writeFileSync(key, conn.privateKey?.endsWith("\n") ? conn.privateKey : `${conn.privateKey ?? ""}\n`, { mode: 0o600 });
-    const port = conn.port ?? 22;
-    const hostKeyOpts = conn.hostKey
-      ? (writeFileSync(join(dir, "known_hosts"), `${port === 22 ? conn.host : `[${conn.host}]:${port}`} ${conn.hostKey}\n`),
-        ["-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${join(dir, "known_hosts")}`])
-      : ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"];
-    const args = [
-      "-F", "/dev/null",
-      "-i", key,
-      "-o", "IdentitiesOnly=yes",
-      "-o", "BatchMode=yes",
-      "-o", `ConnectTimeout=${conn.perDialTimeout ?? 15}`,
-      "-o", "ServerAliveInterval=15",
-      "-o", "ServerAliveCountMax=4",
-      "-o", "LogLevel=ERROR",
-      ...hostKeyOpts,
-      ...sshDestination(conn.user ?? "root", conn.host, port),
-      command,
-    ];
-    const limit = conn.dialErrorLimit ?? 10;
-    let delay = 100;
-    for (let failures = 0; ; ) {
-      const r = await runProcess("ssh", args, stdin, onSpawn);
-      const dialFailed = r.code === 255 && r.stdout === "" && DIAL_FAILURE.test(r.stderr);
-      if (!dialFailed) return r;
-      failures++;
-      if (limit >= 0 && failures > limit) return { ...r, error: `could not dial ${conn.host}:${port} after ${failures} tries: ${r.stderr.trim()}` };
-      await sleep(delay);
-      delay = Math.min(delay * 1.5, 5000);
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function aiwsLines(stdout: string): string[] {
-  return stdout.split("\n").filter((l) => l.startsWith("aiws: "));
-}
-
-function outcomeOf(name: string, isStep: boolean, r: Ran): Outcome {
-  if (r.code !== 0) return "failed";
-  if (!isStep) return "ran";
-  const lines = aiwsLines(r.stdout);
-  if (lines.includes(`aiws: ${name}: in sync`)) return "in-sync";
-  if (lines.some((l) => l === `aiws: ${name}: reboot required`)) return "reboot";
-  if (lines.includes(`aiws: ${name}: converged`)) return "converged";
-  return "ran";
-}
-
-function lastLines(s: string, n = 4): string {
-  return s.trim().split("\n").filter(Boolean).slice(-n).join(" / ");
-}
-
-/** A step's own command: not a reboot wait, not the hardware check before the steps. */
-function isStepName(name: string): boolean {
-  return !/-reboot-(down|up)$/.test(name) && !(Object.values(IDENTITY_NAMES) as string[]).includes(name);
-}
-
-function summarize(records: CommandRecord[], steps: number, start: number, extra: Partial<EngineSummary> = {}): EngineSummary {
-  const stepRecords = records.filter((r) => r.operation !== "delete" && isStepName(r.name));
-  const count = (o: Outcome) => stepRecords.filter((r) => r.outcome === o).length;
-  const failed = records.filter((r) => r.outcome === "failed").length;
-  return {
-    records,
-    steps,
-    inSync: count("in-sync"),
-    applied: count("converged") + count("reboot"),
-    failed,
-    skipped: records.filter((r) => r.outcome === "skipped").length,
-    unchanged: count("unchanged"),
-    seconds: (Date.now() - start) / 1000,
-    ok: failed === 0 && !extra.error,
-    ...extra,
-  };
 }
 
 function value<T>(o: pulumi.Output<T>): Promise<T> {

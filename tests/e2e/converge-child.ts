@@ -5,7 +5,7 @@
  * Prints each command as it finishes and, last, the summary as one JSON line; exit 0 when the
  * converge succeeded.
  */
-import { engineUp } from "../../src/lab/engine.js";
+import { engineUp } from "../../src/engine/engine.js";
 import { labStackConfig } from "../../lab/workstation.js";
 
 const [profile, user] = process.argv.slice(2);

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runDrift } from "../../src/drift/drift.js";
 import type { DriftReport } from "../../src/drift/report.js";
-import { engineUp, type CommandRecord, type EngineOptions, type EngineState, type EngineSummary } from "../../src/lab/engine.js";
+import { engineUp, type CommandRecord, type EngineOptions, type EngineState, type EngineSummary } from "../../src/engine/engine.js";
 import { guestSsh, type SshResult } from "../../src/lab/lab.js";
 import { paths, repoRoot } from "../../src/lab/config.js";
 import { labStackConfig, labTarget } from "../../lab/workstation.js";

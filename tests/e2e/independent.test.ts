@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { driftFromJson, formatDrift, type driftJson, type DriftReport } from "../../src/drift/report.js";
-import { newEngineState } from "../../src/lab/engine.js";
+import { newEngineState } from "../../src/engine/engine.js";
 import { labDown, nasSsh, nvmeById } from "../../src/lab/lab.js";
 import { net, paths, repoRoot } from "../../src/lab/config.js";
 import { loadProfile } from "../../src/profile/load.js";

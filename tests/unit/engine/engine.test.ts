@@ -1,10 +1,9 @@
 import { lacks } from "../../helpers/systemTools.js";
-import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { engineDestroy, engineUp, newEngineState, unwrap, SECRET_SIG } from "../../../src/lab/engine.js";
+import { engineDestroy, engineUp, newEngineState, unwrap, SECRET_SIG } from "../../../src/engine/engine.js";
 import { loadProfile } from "../../../src/profile/load.js";
 import { probeOutputFor } from "../../program/harness.js";
 
