@@ -1,6 +1,6 @@
 import type { Profile } from "../profile/schema/profile.js";
-import { RESTIC_WRAPPER, STATE_DIR, STATUS_COMMAND } from "../host/backup/paths.js";
-import { isBackupFresh, parseBackupStatus } from "../host/backup/status.js";
+import { RESTIC_WRAPPER, STATE_DIR } from "../host/backup/paths.js";
+import { isBackupFresh } from "../host/backup/status.js";
 import { shellQuote } from "../host/render.js";
 import type { RunResult } from "../ssh/ssh.js";
 import { dataMountpoints, droppedWithDataScript, isUnder } from "./migration.js";
@@ -8,6 +8,8 @@ import { JOURNAL, lastLines, readJournal, type Journal, type Stage } from "./jou
 import { REFORMAT_CONFIRMED, STOPPED_UNITS, mountBackScript, quiesceScript, resumeScript, unitsToStop, unmountScript, unquiesceScript } from "./quiesce.js";
 import { classifyUnbacked, unbackedRefusal } from "./unbacked.js";
 import { capacityRefusal, driveSizesScript, newFilesystems, parseDriveSizes } from "./capacity.js";
+import { parseManifest, parseSnapshot, readStatus, snapshotFiles } from "./snapshot.js";
+import { MigrationStop } from "./stop.js";
 
 /** What the migration needs of the host: a root shell (an SshSession, or the lab's). */
 export interface RootShell {
@@ -65,8 +67,6 @@ const BACKUP_GUARD = `${STATE_DIR}/backup-guard`;
 /** How long one phase's command may run: hashing or restoring terabytes over 1 GbE takes hours. */
 const PHASE_TIMEOUT_MS = 6 * 3_600_000;
 
-class Stop extends Error {}
-
 /**
  * A storage layout change, data first: back up now, verify the repository, record a hash of
  * every file to move, rebuild the layout, restore the data from the verified snapshot onto
@@ -105,7 +105,7 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
   };
   const root = async (script: string, what: string, timeoutMs = PHASE_TIMEOUT_MS): Promise<string> => {
     const r = await a.host.runScript(`set -euo pipefail\n${script}\n`, { timeoutMs });
-    if (r.code !== 0) throw new Stop(`${what} failed (exit ${r.code}): ${lastLines(r.stderr || r.stdout)}`);
+    if (r.code !== 0) throw new MigrationStop(`${what} failed (exit ${r.code}): ${lastLines(r.stderr || r.stdout)}`);
     return r.stdout;
   };
 
@@ -122,16 +122,16 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
   };
 
   try {
-    if (mounts.length === 0) throw new Stop("the current profile mounts no data: there is nothing to migrate");
+    if (mounts.length === 0) throw new MigrationStop("the current profile mounts no data: there is nothing to migrate");
     const excludes = a.from.backup?.exclude ?? [];
     for (const d of a.discard ?? []) {
-      if (!excludes.includes(d)) throw new Stop(`--discard ${d}: not a backup.exclude entry of the current profile (${excludes.join(", ") || "it has none"}); only data left out of backups on purpose may be given up`);
+      if (!excludes.includes(d)) throw new MigrationStop(`--discard ${d}: not a backup.exclude entry of the current profile (${excludes.join(", ") || "it has none"}); only data left out of backups on purpose may be given up`);
     }
     if (a.resume) {
       const j = await readJournal(a.host);
-      if ("error" in j) throw new Stop(j.error);
+      if ("error" in j) throw new MigrationStop(j.error);
       if (j.from !== fromSig || j.to !== toSig) {
-        throw new Stop(`the journal on the host is of another migration (${j.from} -> ${j.to}, id ${j.id}), not of ${fromSig} -> ${toSig}: resume it with the profiles it was started with`);
+        throw new MigrationStop(`the journal on the host is of another migration (${j.from} -> ${j.to}, id ${j.id}), not of ${fromSig} -> ${toSig}: resume it with the profiles it was started with`);
       }
       if (j.stage === "verified") {
         // Nothing was destroyed, but the old layout may have been written to since (it was put
@@ -154,7 +154,7 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       // A second migration must not start over one in progress: its way back would remove the
       // first one's pause and journal.
       const busy = (await root(`for f in ${JOURNAL} ${IN_PROGRESS}; do [[ ! -e $f ]] || echo "$f"; done`, "looking for a migration in progress")).trim();
-      if (busy) throw new Stop(`a migration is already in progress on this host (${busy.split("\n").join(", ")}): go on with it (npm run switch -- --stack NAME --migrate --resume) before starting another`);
+      if (busy) throw new MigrationStop(`a migration is already in progress on this host (${busy.split("\n").join(", ")}): go on with it (npm run switch -- --stack NAME --migrate --resume) before starting another`);
     }
     const dropped = mounts.filter((m) => !newMounts.some((n) => isUnder(m, n)));
     if (!passed) await phase("preflight", async () => {
@@ -165,7 +165,7 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
         .split("\n")
         .filter(Boolean);
       if (holding.length > 0) {
-        throw new Stop(
+        throw new MigrationStop(
           `the new layout drops ${holding.map((l) => l.replace("\t", " (holds ")).join("), ")}) and mounts only ${newMounts.join(", ")}: a restore would put that data on the OS drive. Move it under ${newMounts[0]} (or off the workstation), then run the switch again`,
         );
       }
@@ -175,14 +175,14 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       quiesced = true;
       const out = (await root(quiesceScript(unitsToStop(a.from), mounts), "quiescing the old layout")).trim();
       frozenAt = Number(/^frozen-at (\d+)$/m.exec(out)?.[1]);
-      if (!Number.isFinite(frozenAt)) throw new Stop(`quiescing the old layout printed no time: ${lastLines(out)}`);
+      if (!Number.isFinite(frozenAt)) throw new MigrationStop(`quiescing the old layout printed no time: ${lastLines(out)}`);
       return out.replace(/\n?frozen-at \d+$/m, "");
     });
     if (!passed) await phase("backup", async () => {
       await root("systemctl start aiws-backup.service", "the backup (aiws-backup.service)");
       const status = await readStatus(root);
       // Both times are the host's clock: the one running this may be set differently.
-      if (!status.lastBackup || Date.parse(status.lastBackup.time) / 1000 < frozenAt - 1) throw new Stop("the backup unit finished but recorded no new backup");
+      if (!status.lastBackup || Date.parse(status.lastBackup.time) / 1000 < frozenAt - 1) throw new MigrationStop("the backup unit finished but recorded no new backup");
       // Tagged so that the retention never removes it (backup-run: --keep-tag aiws-migration), and
       // found again by its own tag: restic gives a re-tagged snapshot a new id.
       await root(`${RESTIC_WRAPPER} tag --add aiws-migration --add aiws-migration-${id} ${shellQuote(status.lastBackup.snapshot)}`, "tagging the snapshot");
@@ -191,14 +191,14 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       // A backup that was already running when the migration started would have been joined,
       // not started again: its snapshot may predate the freeze, and miss what was written since.
       if (!(Date.parse(found.time) / 1000 >= frozenAt - 1)) {
-        throw new Stop(`the snapshot ${snapshot.slice(0, 8)} started at ${found.time}, before the old layout was made read-only: run the switch again once no backup is running`);
+        throw new MigrationStop(`the snapshot ${snapshot.slice(0, 8)} started at ${found.time}, before the old layout was made read-only: run the switch again once no backup is running`);
       }
       return `snapshot ${snapshot.slice(0, 8)}, tagged aiws-migration-${id}`;
     });
     if (!passed) await phase("verify", async () => {
       await root("systemctl start aiws-backup-check.service", "the repository check (aiws-backup-check.service)");
       const fresh = isBackupFresh(await readStatus(root), 1, now());
-      if (!fresh.fresh) throw new Stop(`the backup is not verified: ${fresh.reasons.join("; ")}`);
+      if (!fresh.fresh) throw new MigrationStop(`the backup is not verified: ${fresh.reasons.join("; ")}`);
       const inSnapshot = await snapshotFiles(root, mounts, snapshot);
       const manifest = parseManifest(
         await root(`mkdir -p ${STATE_DIR}\nfind ${mounts.map(shellQuote).join(" ")} -xdev -type f ! -path '*/lost+found/*' -print0 | sort -z | xargs -0 -r sha256sum -z -- | tee ${MANIFEST}`, "hashing the data"),
@@ -207,13 +207,13 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       const targets = newFilesystems(a.to);
       const sizes = parseDriveSizes(await root(driveSizesScript(targets.flatMap((t) => t.drives)), "reading the new layout's drive sizes"));
       const tooSmall = capacityRefusal(new Map(kept.map((m) => [m.path, inSnapshot.get(m.path) ?? 0])), targets, sizes);
-      if (tooSmall) throw new Stop(tooSmall);
+      if (tooSmall) throw new MigrationStop(tooSmall);
       const lost = manifest.filter((m) => !inSnapshot.has(m.path));
       if (kept.length === 0 && lost.length > 0) {
-        throw new Stop(`the latest snapshot holds none of the ${lost.length} file(s) on the old layout (e.g. ${lost[0]!.path}): check backup.paths and the excludes before migrating`);
+        throw new MigrationStop(`the latest snapshot holds none of the ${lost.length} file(s) on the old layout (e.g. ${lost[0]!.path}): check backup.paths and the excludes before migrating`);
       }
       const refusal = unbackedRefusal(classifyUnbacked(lost.map((m) => m.path), a.from.backup?.exclude ?? []), a.discard ?? []);
-      if (refusal) throw new Stop(refusal);
+      if (refusal) throw new MigrationStop(refusal);
       files = kept.length;
       await journal("verified");
       return `repository checked; ${kept.length} file(s) hashed into ${MANIFEST}${lost.length ? `; ${lost.length} left out of backups under ${(a.discard ?? []).join(", ")}, given up as agreed` : ""}`;
@@ -231,7 +231,7 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
         // The data comes before the services: once the new layout is mounted, a step after it
         // that failed (a model download, a service's health check) waits for the restore.
         const mounted = await a.host.runScript(`set -euo pipefail\n${newLayoutCheck}\n`, { timeoutMs: 120_000 }).catch(() => ({ code: -1 }));
-        if (mounted.code !== 0) throw new Stop(`converging the new layout failed: ${why}`);
+        if (mounted.code !== 0) throw new MigrationStop(`converging the new layout failed: ${why}`);
         warnings.push(`the rebuild failed after the new layout was mounted (${why}); the data was restored first: run pulumi up again to finish the other steps`);
         log(`migration: ${warnings.at(-1)}`);
       }
@@ -260,12 +260,12 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       // Every file hashed again; xargs exits 123 when sha256sum could not read some (missing).
       // Anything else (ssh's 255, a missing manifest) means the comparison never ran.
       const r = await a.host.runScript(`set -o pipefail\ncut -z -c67- ${MANIFEST} | xargs -0 -r sha256sum -z --\n`, { timeoutMs: PHASE_TIMEOUT_MS });
-      if (r.code !== 0 && r.code !== 123) throw new Stop(`the final comparison did not run (exit ${r.code}): ${lastLines(r.stderr || r.stdout) || "no output"}`);
+      if (r.code !== 0 && r.code !== 123) throw new MigrationStop(`the final comparison did not run (exit ${r.code}): ${lastLines(r.stderr || r.stdout) || "no output"}`);
       const now = new Map(parseManifest(r.stdout).map((m) => [m.path, m.hash]));
       mismatches = kept.filter((m) => now.get(m.path) !== m.hash).map((m) => m.path);
       const same = kept.length - mismatches.length;
-      if (mismatches.length > 0) throw new Stop(`${mismatches.length} of ${files} restored file(s) differ from the hash recorded before, or are missing: ${mismatches.slice(0, 5).join(", ")}`);
-      if (same !== files) throw new Stop(`compared ${same} file(s), expected ${files}`);
+      if (mismatches.length > 0) throw new MigrationStop(`${mismatches.length} of ${files} restored file(s) differ from the hash recorded before, or are missing: ${mismatches.slice(0, 5).join(", ")}`);
+      if (same !== files) throw new MigrationStop(`compared ${same} file(s), expected ${files}`);
       // The data is verified on the new filesystems: the backup's guard (backup-run) takes them
       // as they are now, instead of refusing them as "another filesystem".
       await root(`rm -f ${IN_PROGRESS} ${BACKUP_GUARD} ${REFORMAT_CONFIRMED}`, "resuming the backups");
@@ -279,7 +279,7 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
     });
     return { ok: true, phases, files, mismatches, ...(warnings.length ? { warnings } : {}) };
   } catch (e) {
-    if (!(e instanceof Stop)) throw e;
+    if (!(e instanceof MigrationStop)) throw e;
     let state: string;
     if (changed) {
       state = `the host was changed: the data is in the verified snapshot ${snapshot.slice(0, 8)} (tag aiws-migration-${id}), the manifest stays in ${MANIFEST}, backups stay paused (${IN_PROGRESS}) and the services stopped until the data is back. Fix the cause, then go on where it stopped with --resume`;
@@ -295,44 +295,4 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
     }
     return { ok: false, phases, files, mismatches, error: `${e.message} (${state})` };
   }
-}
-
-async function readStatus(root: (s: string, what: string) => Promise<string>) {
-  const parsed = parseBackupStatus(await root(STATUS_COMMAND, "reading the backup status"));
-  if (!parsed.status) throw new Stop(parsed.error);
-  return parsed.status;
-}
-
-/** Every file the snapshot holds under the mountpoints, with its size (restic ls --json: one node per line). */
-async function snapshotFiles(root: (s: string, what: string) => Promise<string>, mounts: readonly string[], snapshot: string): Promise<Map<string, number>> {
-  // --recursive: without it, restic ls lists only the named directories' own entries.
-  const out = await root(`${RESTIC_WRAPPER} ls --json --recursive ${shellQuote(snapshot)} ${mounts.map(shellQuote).join(" ")}`, "listing the snapshot");
-  const files = new Map<string, number>();
-  for (const l of out.split("\n")) {
-    if (!l.startsWith("{")) continue;
-    const node = JSON.parse(l) as { type?: string; path?: string; size?: number };
-    if (node.type === "file" && node.path) files.set(node.path, node.size ?? 0);
-  }
-  return files;
-}
-
-/** `sha256sum -z` output: `HASH  NAME` records ended by NUL, the name unescaped (any byte but NUL). */
-export function parseManifest(text: string): { hash: string; path: string }[] {
-  return text
-    .split("\0")
-    .filter((r) => /^[0-9a-f]{64}  ./s.test(r))
-    .map((r) => ({ hash: r.slice(0, 64), path: r.slice(66) }));
-}
-
-/** The full id and start time of the one snapshot `restic snapshots --json --tag ...` lists. */
-function parseSnapshot(json: string): { id: string; time: string } {
-  let list: { id?: string; time?: string }[];
-  try {
-    list = JSON.parse(json) as { id?: string; time?: string }[];
-  } catch {
-    throw new Stop(`restic snapshots printed no JSON: ${lastLines(json)}`);
-  }
-  const found = list.filter((x) => typeof x.id === "string" && /^[0-9a-f]{64}$/.test(x.id));
-  if (found.length !== 1) throw new Stop(`found ${found.length} snapshot(s) with the migration's tag, expected one`);
-  return { id: found[0]!.id!, time: found[0]!.time ?? "" };
 }
