@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import type { Profile } from "../../profile/schema/profile.js";
 import type { InferenceService } from "../../profile/schema/inference.js";
 import type { Concern } from "../plan.js";
@@ -23,6 +22,10 @@ import {
   vllmVenv,
 } from "./units.js";
 import { llamaCppBuild, ollamaRelease, vllmBuild, vllmRequirement } from "./releases.js";
+import { GPU_EXEC_TEXT, INFERENCE_SECRETS, INFERENCE_STEP_IDS, body, gpuExecDefinition, sh, step } from "./stepParts.js";
+import { staleRuntimesStep, staleUnitsStep } from "./cleanup.js";
+
+export { GPU_EXEC_TEXT, INFERENCE_SECRETS, INFERENCE_STEP_IDS };
 
 /**
  * The inference concern: each service of the profile's `inference` section as a systemd unit
@@ -35,37 +38,6 @@ import { llamaCppBuild, ollamaRelease, vllmBuild, vllmRequirement } from "./rele
  * service, stale runtime versions out.
  */
 
-const sh = (file: string) => readFileSync(new URL(file, import.meta.url), "utf8");
-const LIB = sh("./lib.sh");
-/** A step's three bodies from NAME.{check,apply,remove}.sh behind the shared helpers; `extra` goes before check and apply. */
-const body = (name: string, extra = "") => ({
-  check: `${LIB}${extra}\n${sh(`./${name}.check.sh`)}`,
-  apply: `${LIB}${extra}\n${sh(`./${name}.apply.sh`)}`,
-  remove: `${LIB}\n${sh(`./${name}.remove.sh`)}`,
-});
-
-/** The launcher every GPU unit starts through (installed by inference-base). */
-export const GPU_EXEC_TEXT = sh("./gpu-exec.sh").trimEnd();
-
-/** GPU_EXEC_TEXT for the base step's bodies: a quoted here-document, so nothing in it expands. */
-function gpuExecDefinition(): string {
-  return `GPU_EXEC_TEXT=$(cat <<'AIWS_GPU_EXEC'\n${GPU_EXEC_TEXT}\nAIWS_GPU_EXEC\n)`;
-}
-
-/** Stack secrets the inference steps read. */
-export const INFERENCE_SECRETS = { apiKey: "inferenceApiKey", huggingFaceToken: "huggingFaceToken" } as const;
-
-export const INFERENCE_STEP_IDS = {
-  staleUnits: "inference-stale-units",
-  base: "inference-base",
-  secrets: "inference-secrets",
-  vllm: "inference-vllm",
-  ollama: "inference-ollama",
-  llamaCpp: "inference-llamacpp",
-  staleRuntimes: "inference-stale-runtimes",
-  service: (s: InferenceService) => `inference-svc-${s.name}`,
-} as const;
-
 /** Packages vLLM's install needs beyond the base system (llama.cpp's come with its catalog entry: src/host/inference/releases.ts). */
 export const RUNTIME_PACKAGES = {
   vllm: ["python3-venv", "python3-dev", "gcc"],
@@ -75,14 +47,6 @@ export interface InferenceStepOptions {
   /** Steps of other concerns the first inference step waits for (the driver, the CUDA toolkit, the data mount). */
   readonly after?: readonly string[];
 }
-
-const step = (s: Omit<Step, "concern" | "reboot" | "destructive" | "secrets"> & { secrets?: string[] }): Step => ({
-  concern: "inference",
-  reboot: "never",
-  destructive: false,
-  secrets: [],
-  ...s,
-});
 
 /** The mountpoint of the profile's data volume that holds the models directory ("" when none does). */
 export function modelsMount(profile: Profile): string {
@@ -109,15 +73,7 @@ export function inferenceSteps(profile: Profile, opts: InferenceStepOptions = {}
   const llamaBuild = cfg.runtimes.llamaCpp.binary === undefined;
 
   const steps: Step[] = [];
-  steps.push(
-    step({
-      id: ids.staleUnits,
-      title: "Inference units the profile no longer names are stopped and removed",
-      after: [...(opts.after ?? [])],
-      ...body("stale-units"),
-      vars: { KEEP_UNITS: services.map(unitName).join("\n"), UNIT_DIR: PATHS.unitDir },
-    }),
-  );
+  steps.push(staleUnitsStep(profile, opts.after ?? []));
   if (services.length === 0) {
     steps.push(staleRuntimesStep(profile, [ids.staleUnits]));
     return steps;
@@ -270,24 +226,6 @@ export function inferenceSteps(profile: Profile, opts: InferenceStepOptions = {}
 
   steps.push(staleRuntimesStep(profile, serviceIds));
   return steps;
-}
-
-/** Runtime versions under /opt/aiws the profile no longer uses, removed once every service has moved on. */
-function staleRuntimesStep(profile: Profile, after: string[]): Step {
-  const cfg = profile.inference;
-  const uses = (r: InferenceService["runtime"]) => cfg.services.some((s) => s.runtime === r);
-  const keep = [
-    ...(uses("vllm") ? [vllmVenv(vllmBuild(cfg.runtimes.vllm, profile.nvidia.cudaVersion))] : []),
-    ...(uses("ollama") ? [ollamaPrefix(cfg.runtimes.ollama.version)] : []),
-    ...(uses("llama.cpp") && cfg.runtimes.llamaCpp.binary === undefined ? [llamaCppPrefix(cfg.runtimes.llamaCpp.version)] : []),
-  ];
-  return step({
-    id: INFERENCE_STEP_IDS.staleRuntimes,
-    title: "Runtime versions the profile no longer uses are removed from /opt/aiws",
-    after,
-    ...body("stale-runtimes"),
-    vars: { KEEP_DIRS: keep.join("\n"), RUNTIME_ROOTS: [PATHS.vllmRoot, PATHS.ollamaRoot, PATHS.llamaCppRoot].join(" ") },
-  });
 }
 
 /**
