@@ -1,4 +1,3 @@
-import { readdirSync } from "node:fs";
 import { join, basename } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { z } from "zod";

@@ -126,7 +126,6 @@ export function barRow(b: BarRow, y: number, scale: number): string[] {
     x += w;
   }
   const limitX = BAR_X + (b.marker ?? b.limit) * scale;
-  const loadX = BAR_X + b.load * scale;
   const [from, to] = b.overRange ?? (b.marker === undefined ? [b.limit, b.load] : [0, 0]);
   if (!b.ok && to > from) out.push(rect(BAR_X + from * scale, top, (to - from) * scale, h, "url(#over)", `stroke="${OVER}" stroke-width="1.5"`));
   if (b.inner) out.push(vline(BAR_X + b.inner.at * scale, top - 3, top + h + 3, "#111111", 2, "5 3"));

@@ -136,6 +136,7 @@ describe("the highest per-GPU limit that fits", () => {
     const p = load("quad-gpu");
     const hw = { ...p.hardware, circuit: { ...p.hardware.circuit, amps: 15 }, psu: { ...p.hardware.psu, ratedW: 1300 } };
     const s = powerBudget(hw, p.budget).suggestions.join("\n");
+    expect(s).not.toContain("powerLimitW");
     expect(powerBudget(hw, p.budget).notes.join("\n")).toContain("a GPU power limit alone does not fit: even at the card's minimum of 250 W");
   });
 });

@@ -231,7 +231,6 @@ describe("the layout migration", () => {
   });
 
   it("a failed rebuild stops with the reason, the data safe in the verified snapshot", async () => {
-    const host = healthyHost();
     const notMounted = healthyHost((s) => (s.includes("the new layout is not in place") ? { code: 1, stderr: "/data is not mounted: the new layout is not in place" } : undefined));
     const r = await runMigration({ host: notMounted, from, to, converge: async () => { throw new Error("pulumi up failed (exit 255)"); }, now: () => NOW });
     expect(r.error).toContain("converging the new layout failed: pulumi up failed (exit 255)");
