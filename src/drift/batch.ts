@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Step } from "../host/step.js";
+import { heredocDelimiter } from "../host/render.js";
 
 /**
  * Every step's check in one bash script, so the drift check costs one SSH connection and one
@@ -23,7 +24,7 @@ export function batchChecks(steps: readonly Step[], renderCheck: (s: Step) => st
   ];
   for (const step of steps) {
     const body = renderCheck(step);
-    const eof = uniqueDelimiter(body, marker);
+    const eof = heredocDelimiter(`${marker}_EOF`, body);
     parts.push(
       `cat >"$aiws_dir/check" <<'${eof}'`,
       body,
@@ -34,12 +35,6 @@ export function batchChecks(steps: readonly Step[], renderCheck: (s: Step) => st
     );
   }
   return { script: `${parts.join("\n")}\n`, marker };
-}
-
-function uniqueDelimiter(body: string, marker: string): string {
-  let eof = `${marker}_EOF`;
-  while (body.includes(eof)) eof += "_";
-  return eof;
 }
 
 export interface CheckOutcome {
