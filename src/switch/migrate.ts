@@ -2,7 +2,6 @@ import type { Profile } from "../profile/schema/profile.js";
 import { RESTIC_WRAPPER, STATE_DIR } from "../host/backup/paths.js";
 import { isBackupFresh } from "../host/backup/status.js";
 import { shellQuote } from "../host/render.js";
-import type { RunResult } from "../ssh/ssh.js";
 import { dataMountpoints, droppedWithDataScript, isUnder } from "./migration.js";
 import { JOURNAL, lastLines, readJournal, type Journal, type Stage } from "./journal.js";
 import { REFORMAT_CONFIRMED, STOPPED_UNITS, mountBackScript, quiesceScript, resumeScript, unitsToStop, unmountScript, unquiesceScript } from "./quiesce.js";
@@ -10,11 +9,8 @@ import { classifyUnbacked, unbackedRefusal } from "./unbacked.js";
 import { capacityRefusal, driveSizesScript, newFilesystems, parseDriveSizes } from "./capacity.js";
 import { parseManifest, parseSnapshot, readStatus, snapshotFiles } from "./snapshot.js";
 import { MigrationStop } from "./stop.js";
-
-/** What the migration needs of the host: a root shell (an SshSession, or the lab's). */
-export interface RootShell {
-  runScript(script: string, opts?: { timeoutMs?: number }): Promise<RunResult>;
-}
+import { runFolder, runLongPhase, type FollowOptions, type LongPhase, type RootShell } from "./detached.js";
+import { MANIFEST, comparePhase, countFilesScript, hashPhase, parseCount, restorePhase } from "./longPhases.js";
 
 export interface MigrationArgs {
   readonly host: RootShell;
@@ -34,6 +30,8 @@ export interface MigrationArgs {
    * rebuild), from the phase after the last one that ended, with the same verified snapshot.
    */
   readonly resume?: boolean;
+  /** How the long phases are followed (the tests poll without waiting). */
+  readonly follow?: Pick<FollowOptions, "pollMs" | "reportMs">;
   /** The profile files, kept in the journal so that `switch --resume` finds them again. */
   readonly files?: { readonly from: string; readonly to: string };
 }
@@ -57,22 +55,20 @@ export interface MigrationResult {
   readonly warnings?: readonly string[];
 }
 
-/** Every file to move with its hash, as `sha256sum -z` writes it: NUL-separated, names unescaped. */
-const MANIFEST = `${STATE_DIR}/migration-manifest.sha256z`;
 /** While it exists, aiws-backup refuses to run (src/host/backup/host/backup-run): the data volumes are not to be trusted. */
 const IN_PROGRESS = `${STATE_DIR}/migration-in-progress`;
 /** What backup-run compares each data filesystem with (src/host/backup/host/backup-lib.sh). */
 const BACKUP_GUARD = `${STATE_DIR}/backup-guard`;
 
-/** How long one phase's command may run: hashing or restoring terabytes over 1 GbE takes hours. */
-const PHASE_TIMEOUT_MS = 6 * 3_600_000;
+/** How long one command in the session may run (the long phases run detached: longPhases.ts). */
+const PHASE_TIMEOUT_MS = 3_600_000;
 
 /**
  * A storage layout change, data first: back up now, verify the repository, record a hash of
  * every file to move, rebuild the layout, restore the data from the verified snapshot onto
- * the new layout, and compare every file with its recorded hash. It stops before anything is
- * destroyed when the backup fails, is not verified, or misses files the user has not agreed
- * to lose.
+ * the new layout, and compare every file with its recorded hash (the long phases detached on the
+ * host: detached.ts). It stops before anything is destroyed when the backup fails, is not
+ * verified, or misses files the user has not agreed to lose.
  */
 export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
   const log = a.log ?? (() => undefined);
@@ -86,6 +82,8 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
   let mismatches: string[] = [];
   let snapshot = "";
   let kept: { hash: string; path: string }[] = [];
+  /** The size of every file the verified snapshot holds under the old mountpoints. */
+  let inSnapshot = new Map<string, number>();
   let id = (a.now ?? (() => new Date()))().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
   const fromSig = `${a.from.storage?.layout ?? "none"} ${mounts.join(",")}`;
   const toSig = `${a.to.storage?.layout ?? "none"} ${newMounts.join(",")}`;
@@ -115,6 +113,14 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
     const j: Journal = { version: 1, id, from: fromSig, to: toSig, snapshot, stage, ...(a.files ? { files: a.files } : {}) };
     await root(`printf '%s\\n' ${shellQuote(JSON.stringify(j))} >${JOURNAL}.tmp && mv -f ${JOURNAL}.tmp ${JOURNAL}`, "writing the migration's journal");
   };
+  /** A long phase, run detached on the host and followed (detached.ts): its stdout, or a stop naming it. */
+  const long = async (p: LongPhase): Promise<string> => {
+    const r = await runLongPhase(a.host, p, { log, ...a.follow });
+    if (r.code !== 0) throw new MigrationStop(`${p.what} failed (exit ${r.code}): ${lastLines(r.stderr || r.stdout)}`);
+    return r.stdout;
+  };
+  /** The files kept across the migration and their bytes, for the progress lines. */
+  const keptTotal = () => ({ files: kept.length, bytes: kept.reduce((n, m) => n + (inSnapshot.get(m.path) ?? 0), 0) });
   /** Whether a phase still has to run: always, unless resuming past it. */
   const todo = (ends: Stage) => {
     const order: Stage[] = ["verified", "rebuilding", "rebuilt", "restored", "compared"];
@@ -146,7 +152,7 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
         quiesced = true;
         changed = true;
         log(`migration: resuming ${id} after "${passed}", from the verified snapshot ${snapshot.slice(0, 8)}`);
-        const inSnapshot = await snapshotFiles(root, mounts, snapshot);
+        inSnapshot = await snapshotFiles(root, mounts, snapshot);
         kept = parseManifest(await root(`cat ${MANIFEST}`, "reading the manifest")).filter((m) => inSnapshot.has(m.path));
         files = kept.length;
       }
@@ -199,10 +205,9 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       await root("systemctl start aiws-backup-check.service", "the repository check (aiws-backup-check.service)");
       const fresh = isBackupFresh(await readStatus(root), 1, now());
       if (!fresh.fresh) throw new MigrationStop(`the backup is not verified: ${fresh.reasons.join("; ")}`);
-      const inSnapshot = await snapshotFiles(root, mounts, snapshot);
-      const manifest = parseManifest(
-        await root(`mkdir -p ${STATE_DIR}\nfind ${mounts.map(shellQuote).join(" ")} -xdev -type f ! -path '*/lost+found/*' -print0 | sort -z | xargs -0 -r sha256sum -z -- | tee ${MANIFEST}`, "hashing the data"),
-      );
+      inSnapshot = await snapshotFiles(root, mounts, snapshot);
+      const toHash = parseCount(await root(countFilesScript(mounts), "counting the files to hash"));
+      const manifest = parseManifest(await long(hashPhase(id, mounts, toHash)));
       kept = manifest.filter((m) => inSnapshot.has(m.path));
       const targets = newFilesystems(a.to);
       const sizes = parseDriveSizes(await root(driveSizesScript(targets.flatMap((t) => t.drives)), "reading the new layout's drive sizes"));
@@ -241,17 +246,14 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
     });
     // A resume after the restore restores again: a comparison that failed is repaired by it.
     if (todo("compared")) await phase("restore", async () => {
-      const includes = mounts
-        .filter((m) => !dropped.includes(m))
-        .map((m) => `--include ${shellQuote(m)}`)
-        .join(" ");
+      const includes = mounts.filter((m) => !dropped.includes(m));
       // Without an --include restic restores the whole snapshot under / (over /etc and /home).
-      if (!includes) {
+      if (includes.length === 0) {
         await journal("restored");
         return "nothing to restore: every old mountpoint was dropped, empty";
       }
       await root(newLayoutCheck, "checking the new layout before the restore");
-      await root(`${RESTIC_WRAPPER} restore ${shellQuote(snapshot)} --target / ${includes} --verify`, "restic restore");
+      await long(restorePhase(id, snapshot, includes, newMounts, keptTotal()));
       await journal("restored");
       return `restored ${mounts.filter((m) => !dropped.includes(m)).join(", ")} from the verified snapshot ${snapshot.slice(0, 8)}`;
     });
@@ -259,7 +261,7 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       await root(newLayoutCheck, "checking the new layout before the comparison");
       // Every file hashed again; xargs exits 123 when sha256sum could not read some (missing).
       // Anything else (ssh's 255, a missing manifest) means the comparison never ran.
-      const r = await a.host.runScript(`set -o pipefail\ncut -z -c67- ${MANIFEST} | xargs -0 -r sha256sum -z --\n`, { timeoutMs: PHASE_TIMEOUT_MS });
+      const r = await runLongPhase(a.host, comparePhase(id, keptTotal()), { log, ...a.follow });
       if (r.code !== 0 && r.code !== 123) throw new MigrationStop(`the final comparison did not run (exit ${r.code}): ${lastLines(r.stderr || r.stdout) || "no output"}`);
       const now = new Map(parseManifest(r.stdout).map((m) => [m.path, m.hash]));
       mismatches = kept.filter((m) => now.get(m.path) !== m.hash).map((m) => m.path);
@@ -274,7 +276,7 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
     });
     await phase("resume", async () => {
       const started = (await root(resumeScript(), "starting the stopped units again")).trim();
-      await root(`rm -f ${JOURNAL}`, "closing the migration's journal");
+      await root(`rm -f ${JOURNAL}\nrm -rf ${shellQuote(runFolder(id))}`, "closing the migration's journal");
       return started;
     });
     return { ok: true, phases, files, mismatches, ...(warnings.length ? { warnings } : {}) };

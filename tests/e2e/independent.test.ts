@@ -13,7 +13,8 @@ import { labDown, nasSsh, nvmeById } from "../../src/lab/lab.js";
 import { net, paths, repoRoot } from "../../src/lab/config.js";
 import { loadProfile } from "../../src/profile/load.js";
 import { SshSession } from "../../src/ssh/ssh.js";
-import { runMigration, type RootShell } from "../../src/switch/migrate.js";
+import { runMigration } from "../../src/switch/migrate.js";
+import type { RootShell } from "../../src/switch/detached.js";
 import { LAB_PROFILES, LAB_SERIALS, labSecrets, labTarget, prepareLab } from "../../lab/workstation.js";
 import { assertInference, cli, converge, derivedProfile, drift, driftedIds, failure, out, phase, printTimings, sh, until } from "./helpers.js";
 
@@ -184,13 +185,14 @@ describe("lab-independent (four independent data drives, root), then the switch 
     });
     const kept = "/data/projects/e2e/weights.bin /data/projects/e2e/README /data/projects/from-projects/notes.bin";
     const before = await out(`sha256sum ${kept}`);
-    const stopped = await phase("migration independent -> raid0, the connection cut right after the rebuild", async () => {
+    const stopped = await phase("migration independent -> raid0, the connection cut while the restore runs", async () => {
       const session = new SshSession(labTarget(PROFILE).ssh);
-      // The connection drops as the restore is about to start: ssh's 255, nothing run.
+      // The connection drops once the restore has started on the host (detached): the first
+      // poll that follows it gets ssh's 255. The restore goes on there.
       let cut = false;
       const cutting: RootShell = {
         runScript: async (script, opts) => {
-          if (!cut && script.includes(" restore ")) {
+          if (!cut && script.includes('"$d/restore.rc" ]]; then echo "done"')) {
             cut = true;
             return { code: 255, stdout: "", stderr: "Connection to 10.200.0.2 closed by remote host." };
           }
@@ -218,6 +220,7 @@ describe("lab-independent (four independent data drives, root), then the switch 
     });
     console.log(`[e2e] migration stopped: ${stopped.error}`);
     expect(stopped.ok).toBe(false);
+    expect(stopped.error).toContain("lost the host while restic restore runs there");
     expect(stopped.error).toContain("go on where it stopped with --resume");
     expect(JSON.parse(await out("cat /var/lib/aiws/migration-journal.json"))).toMatchObject({ stage: "rebuilt" });
     const result = await phase("migration resumed from the host's journal (--resume)", async () => {
@@ -231,6 +234,8 @@ describe("lab-independent (four independent data drives, root), then the switch 
     console.log(`[e2e] migration: ${JSON.stringify({ ok: result.ok, files: result.files, mismatches: result.mismatches, error: result.error, phases: result.phases })}`);
     expect(result.phases.map((p) => p.name)).toEqual(["restore", "verify-again", "resume"]);
     expect(await out("test -e /var/lib/aiws/migration-journal.json || echo gone")).toBe("gone");
+    // The detached runs' folder is gone with the journal, and no unit of theirs is left.
+    expect(await out("ls -A /var/lib/aiws/migration-run 2>/dev/null; systemctl list-units --all --plain --no-legend 'aiws-migration-*'")).toBe("");
     expect(result.ok, result.error).toBe(true);
     expect(result.mismatches).toEqual([]);
     expect(result.files).toBeGreaterThan(0);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { loadProfile } from "../../../src/profile/load.js";
-import { runMigration, type RootShell } from "../../../src/switch/migrate.js";
+import { runMigration } from "../../../src/switch/migrate.js";
+import type { RootShell } from "../../../src/switch/detached.js";
 import type { RunResult } from "../../../src/ssh/ssh.js";
 
 const PROFILES = join(import.meta.dirname, "../../../profiles");
@@ -11,14 +12,31 @@ const NOW = new Date("2026-11-27T10:00:00Z");
 /** The host's clock when the quiesce made the old layout read-only: just before the backup. */
 const FROZEN = NOW.getTime() / 1000 + 1;
 
-/** A host that answers the migration's scripts from a table, and records them. */
+/**
+ * A host that answers the migration's scripts from a table, and records them. A long phase
+ * (src/switch/detached.ts) runs "detached": its start is answered from the table (a 255 there
+ * is a connection lost before it started), its one poll says it is done, and the collection
+ * of its result gives what the table answers for its body.
+ */
 function fakeHost(answer: (script: string) => Partial<RunResult> | undefined): RootShell & { scripts: string[] } {
   const scripts: string[] = [];
+  const results = new Map<string, RunResult>();
+  const run = (script: string): RunResult => ({ code: 0, stdout: "", stderr: "", ...(answer(script) ?? {}) });
   return {
     scripts,
     async runScript(script: string) {
       scripts.push(script);
-      return { code: 0, stdout: "", stderr: "", ...(answer(script) ?? {}) };
+      const start = /^cat >"\$d\/(\w+)\.sh" <<'(AIWS_LONG_PHASE\w*)'\n([\s\S]*?)\n\2$/m.exec(script);
+      if (start) {
+        const first = run(script);
+        if (first.code === 255) return first;
+        results.set(start[1]!, run(start[3]!));
+        return { code: 0, stdout: `${start[1]} runs on the host`, stderr: "" };
+      }
+      if (/^if \[\[ -e "\$d\/\w+\.rc" \]\]; then echo "done"/m.test(script)) return { code: 0, stdout: "done\n", stderr: "" };
+      const collect = /^cat "\$d\/(\w+)\.out"$/m.exec(script);
+      if (collect) return results.get(collect[1]!) ?? { code: 1, stdout: "", stderr: `no run of ${collect[1]}` };
+      return run(script);
     },
   };
 }
@@ -56,7 +74,7 @@ function healthyHost(extra: (s: string) => Partial<RunResult> | undefined = () =
     if (s.includes("snapshots --json --tag aiws-migration-")) return { stdout: JSON.stringify([{ id: SNAP, short_id: SNAP.slice(0, 8), time: "2026-11-27T10:00:03.123456789Z", tags: ["aiws", "aiws-migration"] }]) };
     if (s.includes('echo "frozen-at')) return { stdout: `stopped: aiws-backup.timer; read-only: /data\nfrozen-at ${FROZEN}\n` };
     if (s.includes(`ls --json --recursive '${SNAP}'`)) return { stdout: ['{"struct_type":"snapshot"}', '{"type":"dir","path":"/data"}', ...ODD.map((p) => JSON.stringify({ type: "file", path: p, size: 3e11 }))].join("\n") };
-    if (s.includes("sha256sum -z -- | tee")) return { stdout: zsum(FILES) };
+    if (s.includes("| tee /var/lib/aiws/migration-manifest.sha256z")) return { stdout: zsum(FILES) };
     if (s.includes("cut -z -c67-")) return { stdout: zsum(FILES) };
     return undefined;
   });
@@ -96,11 +114,11 @@ describe("the layout migration", () => {
       "tag --add aiws-migration --add aiws-migration-20261127T100000Z 'abc123'",
       "systemctl start aiws-backup-check.service",
       `ls --json --recursive '${SNAP}'`,
-      "xargs -0 -r sha256sum -z -- | tee /var/lib/aiws/migration-manifest.sha256z",
+      "| tee /var/lib/aiws/migration-manifest.sha256z",
       "> /var/lib/aiws/migration-in-progress",
       'umount "$m"',
       `restore '${SNAP}' --target / --include '/data' --verify`,
-      "cut -z -c67- /var/lib/aiws/migration-manifest.sha256z | xargs -0 -r sha256sum -z --",
+      "cut -z -c67- /var/lib/aiws/migration-manifest.sha256z | xargs -0 -r -n 256 bash -c",
       "rm -f /var/lib/aiws/migration-in-progress /var/lib/aiws/backup-guard",
       "systemctl start \"$unit\"",
     ];
@@ -157,7 +175,7 @@ describe("the layout migration", () => {
 
   describe("files on the old layout that no snapshot holds", () => {
     const withUnbacked = (...extra: string[]) =>
-      healthyHost((s) => (s.includes("sha256sum -z -- | tee") ? { stdout: zsum([["a", "/data/a.bin"], ...extra.map((f) => ["c", f] as const)]) } : undefined));
+      healthyHost((s) => (s.includes("| tee /var/lib/aiws/migration-manifest.sha256z") ? { stdout: zsum([["a", "/data/a.bin"], ...extra.map((f) => ["c", f] as const)]) } : undefined));
 
     it("stops, changing nothing, naming the exclude entry that left them out and the flag that gives them up", async () => {
       const host = withUnbacked("/data/models/w.gguf", "/data/models/x.gguf");
@@ -220,7 +238,7 @@ describe("the layout migration", () => {
       const host = healthyHost((s) => (s.includes("cut -z -c67-") ? answer : undefined));
       const r = await runMigration({ host, from, to, converge: async () => undefined, now: () => NOW });
       expect(r.ok).toBe(false);
-      expect(r.error).toContain(`the final comparison did not run (exit ${answer.code})`);
+      expect(r.error).toContain(answer.code === 255 ? "the final comparison did not start on the host (exit 255)" : `the final comparison did not run (exit ${answer.code})`);
     }
   });
 
@@ -286,7 +304,7 @@ describe("the layout migration", () => {
       let converged = 0;
       const first = await runMigration({ host: h.host, from, to, converge: async () => void converged++, now: () => NOW });
       expect(first.ok).toBe(false);
-      expect(first.error).toContain("restic restore failed (exit 255)");
+      expect(first.error).toContain("restic restore did not start on the host (exit 255)");
       expect(first.error).toContain("go on where it stopped with --resume");
       expect(JSON.parse(h.journal())).toEqual({ version: 1, id: "20261127T100000Z", from: "independent /data", to: "raid0 /data", snapshot: SNAP, stage: "rebuilt" });
 
@@ -305,7 +323,7 @@ describe("the layout migration", () => {
       ["the quiesce", (s) => s.includes("remount,ro") && !s.includes("remount,rw")],
       ["the backup", (s) => s.includes("systemctl start aiws-backup.service")],
       ["the check", (s) => s.includes("aiws-backup-check.service")],
-      ["the hashing", (s) => s.includes("sha256sum -z -- | tee")],
+      ["the hashing", (s) => s.includes("| tee /var/lib/aiws/migration-manifest.sha256z")],
       ["the unmount", (s) => s.includes('umount "$m"')],
       ["the new layout's check", (s) => s === `set -euo pipefail\n${"mountpoint -q '/data' || { echo \"/data is not mounted: the new layout is not in place\" >&2; exit 1; }"}\n`],
       ["the restore", (s) => s.includes(" restore ")],

@@ -1,0 +1,91 @@
+/**
+ * The migration's three long phases as detached runs (detached.ts), each with how its progress
+ * is measured on the host: the hashing and the comparison count the files and bytes of each
+ * batch sha256sum has finished; the restore reads how much the new filesystems grew
+ * (df: bytes and inodes used), which costs nothing however many files there are.
+ */
+import { RESTIC_WRAPPER, STATE_DIR } from "../host/backup/paths.js";
+import { shellQuote } from "../host/render.js";
+import { runFolder, type LongPhase } from "./detached.js";
+
+/** Every file to move with its hash, as `sha256sum -z` writes it: NUL-separated, names unescaped. */
+export const MANIFEST = `${STATE_DIR}/migration-manifest.sha256z`;
+
+/** The files of the old layout that are hashed: regular files, one filesystem each, no lost+found. */
+const findFiles = (mounts: readonly string[]) => `find ${mounts.map(shellQuote).join(" ")} -xdev -type f ! -path '*/lost+found/*'`;
+
+/**
+ * sha256sum over one batch of names (xargs -n), then "FILES BYTES" of the batch appended to
+ * $AIWS_PROGRESS. Its exit status is sha256sum's, so xargs ends 123 when a file could not be read.
+ */
+const HASH_BATCH = `sha256sum -z -- "$@"; rc=$?; stat -c %s -- "$@" 2>/dev/null | awk -v n=$# '{s += $1} END {print n, s + 0}' >>"$AIWS_PROGRESS"; exit $rc`;
+
+const batchProgress = (file: string) => ({ now: `awk '{n += $1; s += $2} END {print n + 0, s + 0}' ${shellQuote(file)} 2>/dev/null || echo 0 0` });
+
+/** What to hash before the rebuild: "FILES BYTES" of findFiles, for the progress lines' totals. */
+export function countFilesScript(mounts: readonly string[]): string {
+  return `${findFiles(mounts)} -printf '%s\\n' | awk '{n++; s += $1} END {print n + 0, s + 0}'`;
+}
+
+export function parseCount(out: string): { files: number; bytes: number } | undefined {
+  const m = /^(\d+) (\d+)$/m.exec(out.trim());
+  return m ? { files: Number(m[1]), bytes: Number(m[2]) } : undefined;
+}
+
+/** Every file of the old layout hashed into MANIFEST (and printed), sorted by name. */
+export function hashPhase(id: string, mounts: readonly string[], total: { files: number; bytes: number } | undefined): LongPhase {
+  const progress = `${runFolder(id)}/hash.progress`;
+  return {
+    id,
+    name: "hash",
+    what: "hashing the data",
+    script: [
+      "set -euo pipefail",
+      `export AIWS_PROGRESS=${shellQuote(progress)}`,
+      ': >"$AIWS_PROGRESS"',
+      `mkdir -p ${STATE_DIR}`,
+      "# shellcheck disable=SC2016 # the batch's \"$@\" is its own",
+      `${findFiles(mounts)} -print0 | sort -z | xargs -0 -r -n 256 bash -c ${shellQuote(HASH_BATCH)} _ | tee ${MANIFEST}`,
+    ].join("\n"),
+    progress: batchProgress(progress),
+    ...(total ? { total } : {}),
+  };
+}
+
+/** The verified snapshot restored onto the new layout, only the mountpoints it keeps. */
+export function restorePhase(id: string, snapshot: string, includes: readonly string[], newMounts: readonly string[], total: { files: number; bytes: number }): LongPhase {
+  const df = `df -B1 --output=used,iused ${newMounts.map(shellQuote).join(" ")}`;
+  return {
+    id,
+    name: "restore",
+    what: "restic restore",
+    script: `set -euo pipefail\n${RESTIC_WRAPPER} restore ${shellQuote(snapshot)} --target / ${includes.map((m) => `--include ${shellQuote(m)}`).join(" ")} --verify`,
+    progress: {
+      base: `${df} | awk 'NR > 1 {s += $1; n += $2} END {print n + 0, s + 0}'`,
+      now: `read -r bf bb <"$d/restore.base"; ${df} | awk -v bf="$bf" -v bb="$bb" 'NR > 1 {s += $1; n += $2} END {print (n > bf ? n - bf : 0), (s > bb ? s - bb : 0)}'`,
+    },
+    total,
+  };
+}
+
+/**
+ * Every file of the manifest hashed again on the new layout, printed as `sha256sum -z` does;
+ * xargs ends 123 when some could not be read (missing), which the comparison reports by name.
+ */
+export function comparePhase(id: string, total: { files: number; bytes: number }): LongPhase {
+  const progress = `${runFolder(id)}/compare.progress`;
+  return {
+    id,
+    name: "compare",
+    what: "the final comparison",
+    script: [
+      "set -o pipefail",
+      `export AIWS_PROGRESS=${shellQuote(progress)}`,
+      ': >"$AIWS_PROGRESS"',
+      "# shellcheck disable=SC2016 # the batch's \"$@\" is its own",
+      `cut -z -c67- ${MANIFEST} | xargs -0 -r -n 256 bash -c ${shellQuote(HASH_BATCH)} _`,
+    ].join("\n"),
+    progress: batchProgress(progress),
+    total,
+  };
+}

@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { STATE_DIR } from "../../../src/host/backup/paths.js";
+import { runLongPhase, RUN_ROOT, type LongPhase, type RootShell } from "../../../src/switch/detached.js";
+import { MANIFEST, comparePhase, countFilesScript, hashPhase, parseCount, restorePhase } from "../../../src/switch/longPhases.js";
+import { parseManifest } from "../../../src/switch/snapshot.js";
+import { shellcheck } from "../../helpers/lint.js";
+import { lacks } from "../../helpers/systemTools.js";
+
+const ID = "20261203T020000Z";
+
+/** This machine as the host, /var/lib/aiws moved into `root` (the scripts' paths rewritten). */
+function localHost(root: string): RootShell {
+  return {
+    async runScript(script: string) {
+      const here = script.replaceAll(STATE_DIR, root);
+      const r = spawnSync("bash", ["-s"], { input: here, encoding: "utf8", timeout: 60_000 });
+      return { code: r.status ?? 255, stdout: r.stdout, stderr: r.stderr };
+    },
+  };
+}
+
+const moved = (p: LongPhase, root: string): LongPhase => ({
+  ...p,
+  script: p.script.replaceAll(STATE_DIR, root),
+  progress: { ...(p.progress.base ? { base: p.progress.base.replaceAll(STATE_DIR, root) } : {}), now: p.progress.now.replaceAll(STATE_DIR, root) },
+});
+
+const sha = (text: string) => createHash("sha256").update(text).digest("hex");
+
+describe("the migration's long phases", () => {
+  it("the hashing: every file, names sha256sum would escape included, with the files and bytes done as it goes; the comparison names what changed", async () => {
+    const work = mkdtempSync(join(tmpdir(), "aiws-hash-"));
+    const state = join(work, "state");
+    const data = join(work, "data");
+    mkdirSync(join(data, "lost+found"), { recursive: true });
+    const files: Record<string, string> = { "a.bin": "alpha", "b c.txt": "bravo charlie", "back\\slash": "delta", "new\nline": "echo", "lost+found/x": "skipped" };
+    // More files than one batch of 256, so the progress has several lines.
+    for (let i = 0; i < 300; i++) files[`many/${String(i).padStart(3, "0")}`] = `file ${i}`;
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(join(data, name, ".."), { recursive: true });
+      writeFileSync(join(data, name), text);
+    }
+    const host = localHost(state);
+    const count = parseCount((await host.runScript(countFilesScript([data]))).stdout);
+    const kept = Object.entries(files).filter(([n]) => !n.startsWith("lost+found"));
+    const bytes = kept.reduce((n, [, t]) => n + Buffer.byteLength(t), 0);
+    expect(count).toEqual({ files: kept.length, bytes });
+
+    const hashed = await runLongPhase(host, moved(hashPhase(ID, [data], count), state), { pollMs: 50, runRoot: join(state, "migration-run") });
+    expect(hashed.code, hashed.stderr).toBe(0);
+    const manifest = parseManifest(hashed.stdout);
+    expect(new Map(manifest.map((m) => [m.path, m.hash]))).toEqual(new Map(kept.map(([n, t]) => [join(data, n), sha(t)])));
+    expect(readFileSync(join(state, "migration-manifest.sha256z"), "utf8")).toBe(hashed.stdout);
+    const progress = readFileSync(join(state, "migration-run", ID, "hash.progress"), "utf8").trim().split("\n");
+    expect(progress.length).toBe(2);
+    expect(progress.reduce((n, l) => n + Number(l.split(" ")[0]), 0)).toBe(kept.length);
+    expect(progress.reduce((n, l) => n + Number(l.split(" ")[1]), 0)).toBe(bytes);
+
+    // After the restore: one file differs, one is missing. sha256sum goes on past the missing one.
+    writeFileSync(join(data, "b c.txt"), "changed");
+    rmSync(join(data, "new\nline"));
+    const compared = await runLongPhase(host, moved(comparePhase(ID, { files: kept.length, bytes }), state), { pollMs: 50, runRoot: join(state, "migration-run") });
+    expect(compared.code).toBe(123);
+    expect(compared.stderr).toContain("No such file or directory");
+    const now = new Map(parseManifest(compared.stdout).map((m) => [m.path, m.hash]));
+    expect(manifest.filter((m) => now.get(m.path) !== m.hash).map((m) => m.path)).toEqual([join(data, "b c.txt"), join(data, "new\nline")]);
+  });
+
+  it("a file that cannot be read stops the hashing: it is never left out of the manifest quietly", async () => {
+    const work = mkdtempSync(join(tmpdir(), "aiws-hash-"));
+    const state = join(work, "state");
+    const data = join(work, "data");
+    mkdirSync(data, { recursive: true });
+    writeFileSync(join(data, "ok"), "fine");
+    // A file deleted between find and sha256sum: its name reaches the hashing, the file does not.
+    const host = localHost(state);
+    const phase = moved(hashPhase(ID, [data], undefined), state);
+    const broken = { ...phase, script: phase.script.replace("| sort -z |", "| sort -z | { cat; printf '%s\\0' /nonexistent/file; } |") };
+    const r = await runLongPhase(host, broken, { pollMs: 50, runRoot: join(state, "migration-run") });
+    expect(r.code).not.toBe(0);
+  });
+
+  it.skipIf(lacks("shellcheck"))("each phase's script is clean under shellcheck", () => {
+    for (const p of [hashPhase(ID, ["/data", "/scratch"], { files: 1, bytes: 1 }), restorePhase(ID, "5e".repeat(32), ["/data"], ["/data"], { files: 1, bytes: 1 }), comparePhase(ID, { files: 1, bytes: 1 })]) {
+      expect(shellcheck(p.script), p.name).toBe("");
+      expect(shellcheck(`export d=${RUN_ROOT}/${ID}\n${p.progress.base ?? ""}\n${p.progress.now}\n`), p.name).toBe("");
+    }
+    expect(shellcheck(countFilesScript(["/data"]))).toBe("");
+    expect(MANIFEST).toBe("/var/lib/aiws/migration-manifest.sha256z");
+  });
+});
