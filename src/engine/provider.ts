@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sshDestination } from "../ssh/validate.js";
+import { knownHostsEntry } from "../ssh/knownHosts.js";
 
 export interface Connection {
   readonly host: string;
@@ -59,7 +60,7 @@ export async function runRemote(conn: Connection, command: string, stdin: string
     writeFileSync(key, conn.privateKey?.endsWith("\n") ? conn.privateKey : `${conn.privateKey ?? ""}\n`, { mode: 0o600 });
     const port = conn.port ?? 22;
     const hostKeyOpts = conn.hostKey
-      ? (writeFileSync(join(dir, "known_hosts"), `${port === 22 ? conn.host : `[${conn.host}]:${port}`} ${conn.hostKey}\n`),
+      ? (writeFileSync(join(dir, "known_hosts"), `${knownHostsEntry(conn.host, port, conn.hostKey)}\n`),
         ["-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${join(dir, "known_hosts")}`])
       : ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"];
     const args = [

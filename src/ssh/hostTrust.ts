@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { knownHostsEntry } from "./knownHosts.js";
 
 /**
  * One host-trust policy for every command that logs in to the workstation as root:
@@ -41,8 +42,7 @@ export function hostTrustOptions(trust: HostTrust, dir: string, host: string, po
   switch (trust.kind) {
     case "pinned": {
       const file = join(dir, "known_hosts");
-      const name = port === 22 ? host : `[${host}]:${port}`;
-      writeFileSync(file, `${name} ${trust.hostKey.split(" ").slice(0, 2).join(" ")}\n`, { mode: 0o600 });
+      writeFileSync(file, `${knownHostsEntry(host, port, trust.hostKey.split(" ").slice(0, 2).join(" "))}\n`, { mode: 0o600 });
       return ["-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${file}`, "-o", "GlobalKnownHostsFile=/dev/null", "-o", "UpdateHostKeys=no"];
     }
     case "known-hosts":

@@ -1,7 +1,8 @@
 import type { Profile } from "../../profile/schema/profile.js";
 import type { BackupConfig } from "../../profile/schema/backup.js";
 import { storageLayout } from "../storage/layout.js";
-import { heredocDelimiter } from "../render.js";
+import { heredocDelimiter, shellQuote } from "../render.js";
+import { knownHostsEntry } from "../../ssh/knownHosts.js";
 import { backupSh } from "./sh.js";
 import { backupUnits } from "./units.js";
 import {
@@ -34,11 +35,6 @@ export function repositoryOf(b: BackupConfig): string {
   return `sftp:${b.nas.user}@${host}:${b.nas.path}`;
 }
 
-/** A value single-quoted for a shell-sourced file. */
-function q(value: string): string {
-  return `'${value.replaceAll("'", `'\\''`)}'`;
-}
-
 /**
  * Storage mountpoints inside the backed-up paths, or holding one (`/data` for a path
  * `/data/projects`, which would otherwise be an empty directory on the OS drive while `/data`
@@ -56,20 +52,19 @@ export function requiredMounts(profile: Profile): string[] {
 /** The known_hosts line for a pinned NAS host key. */
 export function knownHostsLine(b: BackupConfig): string | undefined {
   if (!b.nas.hostKey) return undefined;
-  const name = b.nas.port === 22 ? b.nas.host : `[${b.nas.host}]:${b.nas.port}`;
-  return `${name} ${b.nas.hostKey}\n`;
+  return `${knownHostsEntry(b.nas.host, b.nas.port, b.nas.hostKey)}\n`;
 }
 
 /** /etc/aiws/restic: what restic and ssh need besides the two secrets, and the aiws-restic wrapper. */
 export function configFiles(profile: Profile, b: BackupConfig): HostFile[] {
   const conf = [
     "# aiws backup configuration, written by the backup-config step (pulumi up rewrites it).",
-    `REPOSITORY=${q(repositoryOf(b))}`,
+    `REPOSITORY=${shellQuote(repositoryOf(b))}`,
     `KEEP_DAILY=${b.keep.daily}`,
     `KEEP_WEEKLY=${b.keep.weekly}`,
     `KEEP_MONTHLY=${b.keep.monthly}`,
-    `CHECK_SUBSET=${q(b.checkSubset)}`,
-    `REQUIRED_MOUNTS=${q(requiredMounts(profile).join(" "))}`,
+    `CHECK_SUBSET=${shellQuote(b.checkSubset)}`,
+    `REQUIRED_MOUNTS=${shellQuote(requiredMounts(profile).join(" "))}`,
     `RESTORE_SAMPLE=${b.restoreSample}`,
     "",
   ].join("\n");

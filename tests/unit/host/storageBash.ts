@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { shellQuote } from "../../../src/host/render.js";
 
 /**
  * Test support for the storage and backup steps' bash: a preamble like the one the renderer
@@ -9,14 +10,9 @@ import { join } from "node:path";
  * on PATH, and a way to run a body for real.
  */
 
-/** Single-quotes a value for bash. */
-export function shq(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
 /** `set -euo pipefail` and the vars, as the renderer sets them before a step's body. */
 export function preamble(vars: Readonly<Record<string, string>>): string {
-  return ["set -euo pipefail", ...Object.entries(vars).map(([k, v]) => `${k}=${shq(v)}`)].join("\n") + "\n";
+  return ["set -euo pipefail", ...Object.entries(vars).map(([k, v]) => `${k}=${shellQuote(v)}`)].join("\n") + "\n";
 }
 
 /** A script as the host runs it: preamble, then body. */
