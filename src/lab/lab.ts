@@ -4,7 +4,6 @@
  * private network, with a local apt repository of stand-in NVIDIA packages.
  */
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
 import { guest, nas, net, paths, repo, repoUrl } from "./config.js";
 import { buildRepo, isRepoServer, repoServerPids, sourcesLine, startRepoServer } from "./aptRepo.js";
 import { ensureHostPackages } from "./hostPackages.js";
@@ -226,7 +225,3 @@ export async function setStandinGpus(count: number): Promise<void> {
   if (!Number.isInteger(count) || count < 1 || count > 8) throw new Error(`GPU count must be 1-8, got ${count}`);
   await sshRun(net.guestIp, "cat >/etc/nvidia-smi-standin.conf", { input: `count=${count}\n` });
 }
-
-/** The lab's ssh config file, for `ssh -F <it> workstation` / `ssh -F <it> nas`. */
-export const sshConfigPath = paths.sshConfig;
-export const serialLogPath = join(paths.runDir, "serial.log");

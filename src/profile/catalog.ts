@@ -1,4 +1,4 @@
-import { join, basename } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { z } from "zod";
 import { gpuSpecSchema, cpuSpecSchema, psuSpecSchema } from "./schema/hardware.js";
@@ -62,10 +62,6 @@ export function loadCatalog(dir = DEFAULT_CATALOG_DIR): { catalog?: Catalog; pro
 /** Models a catalog knows, for did-you-mean and listings. */
 export function catalogModels(catalog: Catalog, name: CatalogName): string[] {
   return [...catalog.entries[name].keys()];
-}
-
-export function catalogFileName(name: CatalogName): string {
-  return basename(CATALOG_KINDS[name].file);
 }
 
 export { problemAt };

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as command from "@pulumi/command";
 import type { Step } from "../host/step.js";
 import { heredocDelimiter, renderScript, type RenderOptions } from "../host/render.js";
-import { connectionInput, shellCommand, type DialSettings, type SshConnectionArgs } from "./connection.js";
+import { connectionInput, shellCommand, type SshConnectionArgs } from "./connection.js";
 
 /** Secret values by the name a step lists in `secrets`. */
 export type SecretInputs = Readonly<Record<string, pulumi.Input<string>>>;
@@ -39,15 +39,10 @@ export interface StepCommandArgs {
   readonly secrets?: SecretInputs;
   /** Passed to renderScript (the reboot step's scheduling snippet, a repair request's stamp). */
   readonly render?: RenderOptions;
-  /** Dial settings for this command (the reboot wait dials for longer). */
-  readonly dial?: DialSettings;
-  /** The phase `stdin` runs: `converge` for a step; the reboot wait renders its own step's `check`. */
-  readonly phase?: "converge" | "check";
 }
 
 export function stepCommand(step: Step, a: StepCommandArgs): StepCommand {
   const run = shellCommand(a.connection.user);
-  const phase = a.phase ?? "converge";
   const secret = step.secrets.length > 0;
   let stdin: pulumi.Input<string>;
   if (secret) {
@@ -57,17 +52,17 @@ export function stepCommand(step: Step, a: StepCommandArgs): StepCommand {
       if (v === undefined) throw new Error(`step ${step.id} needs secret ${name}, which was not given`);
       values[name] = v;
     }
-    stdin = pulumi.secret(pulumi.all(values).apply((v) => renderScript(step, phase, v, a.render)));
+    stdin = pulumi.secret(pulumi.all(values).apply((v) => renderScript(step, "converge", v, a.render)));
   } else {
-    stdin = renderScript(step, phase, undefined, a.render);
+    stdin = renderScript(step, "converge", undefined, a.render);
   }
   const args: command.remote.CommandArgs = {
-    connection: connectionInput(a.connection, a.dial),
+    connection: connectionInput(a.connection),
     create: run,
     update: run,
     stdin,
     addPreviousOutputInEnv: false,
-    ...(phase === "converge" ? { delete: removeCommand(step, run) } : {}),
+    delete: removeCommand(step, run),
     ...(secret ? { logging: "none" as const } : {}),
   };
   return {
