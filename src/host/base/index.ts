@@ -1,3 +1,4 @@
+import { STATE_DIR, STORAGE_MOUNTED } from "../shared.js";
 import { readFileSync } from "node:fs";
 import type { Profile } from "../../profile/schema/profile.js";
 import type { Concern } from "../plan.js";
@@ -10,7 +11,6 @@ const sh = (file: string) => readFileSync(new URL(file, import.meta.url), "utf8"
 const scripts = (name: string, lib = AIWS_LIB) => withLib(lib, { check: sh(`./${name}-check.sh`), apply: sh(`./${name}-apply.sh`), remove: sh(`./${name}-remove.sh`) });
 
 /** Where base steps keep what they must remember (the values they replaced, what they created). */
-const STATE_DIR = "/var/lib/aiws";
 
 /**
  * The reference build's toolset (the packet's 05_SOFTWARE_SETUP list plus its monitoring and
@@ -48,9 +48,6 @@ export const BASE_STEP_IDS = {
   swappiness: "swappiness",
   data: "data-layout",
 } as const;
-
-/** The id the storage concern gives the step that mounts /data. */
-export const STORAGE_MOUNTED_STEP = "storage-mounted";
 
 /** The reference build's directories under /data (packet 05), relative to it, parents first. */
 export const DATA_DIRS = [
@@ -169,7 +166,7 @@ export function dataLayoutStep(profile: Profile): Step {
     ...step({
       id: BASE_STEP_IDS.data,
       title: "The /data layout: datasets/{raw,processed,temp}, models/{base,fine-tuned,checkpoints}",
-      after: profile.storage ? [STORAGE_MOUNTED_STEP] : [],
+      after: profile.storage ? [STORAGE_MOUNTED] : [],
       ...scripts("data"),
       vars: { DATA_ROOT: "/data", DATA_DIRS: DATA_DIRS.join(" "), STATE_DIR },
     }),

@@ -1,3 +1,4 @@
+import { STATE_DIR } from "../shared.js";
 import { readFileSync } from "node:fs";
 import type { Profile } from "../../profile/schema/profile.js";
 import type { Concern } from "../plan.js";
@@ -23,7 +24,7 @@ const NOUVEAU = { check: sh("./nouveau-check.sh"), apply: sh("./nouveau-apply.sh
 const DRIVER = { check: sh("./driver-check.sh"), apply: sh("./driver-apply.sh"), remove: sh("./driver-remove.sh") };
 
 /** Where the steps keep what they must remember (what they installed, held, recorded). */
-export const STATE_DIR = "/var/lib/aiws";
+export { STATE_DIR };
 
 export const NVIDIA_STEP_IDS = { repo: "nvidia-repo", nouveau: "nvidia-nouveau-off", driver: "nvidia-driver" } as const;
 

@@ -1,3 +1,4 @@
+import { STORAGE_MOUNTED } from "../shared.js";
 import type { Profile } from "../../profile/schema/profile.js";
 import type { Step } from "../step.js";
 import { packagesStep } from "../packages/index.js";
@@ -7,7 +8,7 @@ import { bashBody, storageSh } from "./sh.js";
 const CONCERN = "storage";
 
 /** The id of the step that leaves every data filesystem mounted (other concerns wait for it). */
-export const STORAGE_MOUNTED = "storage-mounted";
+export { STORAGE_MOUNTED };
 
 /** fstab options: never hang the boot on a missing data drive; wait 30 s for it, not 90 s. */
 export function fstabOptions(deviceTimeoutSec: number): string {
