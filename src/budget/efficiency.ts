@@ -3,8 +3,9 @@ import type { PsuSpec } from "../profile/schema/hardware.js";
 /**
  * 80 PLUS minimum efficiency, in percent, at fractions of rated load. The 115 V internal
  * table applies to 100-127 V mains, the 230 V EU internal table to 200-240 V. Titanium adds
- * a 10 % point. (Reference: nvidia-gpu-power.md C; the packet quoted Titanium's 230 V points,
- * 94/96/94 %, for a 120 V build, which overstates its efficiency there.)
+ * a 10 % point. (The 80 PLUS program's requirement tables,
+ * https://www.clearesult.com/80plus/program-details. Titanium's 230 V points, 94/96/94 %, are
+ * not its 115 V ones: quoting them for a 120 V build overstates its efficiency there.)
  */
 type Curve = readonly (readonly [load: number, percent: number])[];
 
