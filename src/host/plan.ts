@@ -1,5 +1,6 @@
 import type { Profile } from "../profile/schema/profile.js";
 import type { Step } from "./step.js";
+import type { Concern } from "./concern.js";
 import { baseConcern, dataLayoutConcern } from "./base/index.js";
 import { nvidiaConcern } from "./nvidia/index.js";
 import { cudaConcern } from "./cuda/index.js";
@@ -8,15 +9,7 @@ import { storageConcern } from "./storage/index.js";
 import { backupConcern } from "./backup/index.js";
 import { inferenceConcern } from "./inference/index.js";
 
-/**
- * A concern is one area of host configuration (base tuning, the NVIDIA driver, storage, ...):
- * a pure function from the profile to its steps. The plan is every concern's steps, in order.
- */
-export interface Concern {
-  /** Short name; also the Pulumi component that parents the concern's commands. */
-  readonly name: string;
-  readonly steps: (profile: Profile) => Step[];
-}
+export type { Concern };
 
 /** Every concern, in the order a fresh machine is converged. Each module adds itself here. */
 export const CONCERNS: readonly Concern[] = [
@@ -32,16 +25,30 @@ export const CONCERNS: readonly Concern[] = [
   inferenceConcern,
 ];
 
-/** The whole plan for a profile. Step ids are unique and every `after` names an earlier step. */
+/** The whole plan for a profile, checked (checkPlanOrder). */
 export function planSteps(profile: Profile, concerns: readonly Concern[] = CONCERNS): Step[] {
   const steps = concerns.flatMap((c) => c.steps(profile));
+  checkPlanOrder(steps);
+  return steps;
+}
+
+/**
+ * The one check of a plan's order, for every driver: step ids are unique, every `after` names
+ * an earlier step, and a concern's steps are together (Pulumi parents them in one component).
+ * The plan runs in this order; `after` adds nothing to it but the check.
+ */
+export function checkPlanOrder(steps: readonly Step[]): void {
   const seen = new Set<string>();
+  const concerns: string[] = [];
   for (const s of steps) {
     if (seen.has(s.id)) throw new Error(`plan: duplicate step id ${s.id}`);
     for (const dep of s.after) {
       if (!seen.has(dep)) throw new Error(`plan: step ${s.id} runs after ${dep}, which is not an earlier step`);
     }
+    if (concerns.at(-1) !== s.concern) {
+      if (concerns.includes(s.concern)) throw new Error(`plan: the steps of concern ${s.concern} are not together (${s.id} comes after another concern's steps)`);
+      concerns.push(s.concern);
+    }
     seen.add(s.id);
   }
-  return steps;
 }

@@ -83,9 +83,8 @@ export class ConcernComponent extends pulumi.ComponentResource {
   private registerStep(step: Step, args: ConcernArgs, gates: ReadonlyMap<string, pulumi.Resource>, previous: pulumi.Resource | undefined): StepResources {
     const dependsOn = new Set<pulumi.Resource>(previous ? [previous] : []);
     for (const dep of step.after) {
-      const gate = gates.get(dep);
-      if (!gate) throw new Error(`step ${step.id} runs after ${dep}, which is not an earlier step`);
-      dependsOn.add(gate);
+      // Every `after` names an earlier step: checkPlanOrder (src/host/plan.ts) held before any resource.
+      dependsOn.add(gates.get(dep)!);
     }
     const reboots = step.reboot === "if-needed";
     const stamp = args.stamps?.get(step.id);

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type { Step } from "../host/step.js";
+import { checkPlanOrder } from "../host/plan.js";
 import { ConcernComponent, type StepResources } from "./concern.js";
 import type { SshConnectionArgs } from "./connection.js";
 import type { RebootOptions } from "./reboot.js";
@@ -42,8 +43,9 @@ export interface HostResources {
  * resource name used twice): everything is checked before the first resource.
  */
 export function hostResources(args: HostResourcesArgs): HostResources {
+  checkPlanOrder(args.steps);
+  checkResources(args.steps, args.secrets ?? {});
   const groups = groupByConcern(args.steps);
-  checkPlan(args.steps, args.secrets ?? {});
   const concerns: ConcernComponent[] = [];
   const gates = new Map<string, pulumi.Resource>();
   const identity = args.identity ? identityCheck(args.identity.profile, args.identity.catalog, args.connection, { ...args.opts, planDigest: planDigest(args.steps, args.stamps) }) : undefined;
@@ -69,30 +71,27 @@ export function hostResources(args: HostResourcesArgs): HostResources {
   return { concerns, steps: concerns.flatMap((c) => c.steps), ...(identity ? { identity } : {}) };
 }
 
-/** The plan's concerns in order, each with its steps; a concern's steps must be contiguous. */
+/** The plan's concerns in order, each with its steps (together: checkPlanOrder). */
 export function groupByConcern(steps: readonly Step[]): [string, Step[]][] {
+  checkPlanOrder(steps);
   const groups: [string, Step[]][] = [];
   for (const s of steps) {
     const last = groups[groups.length - 1];
     if (last && last[0] === s.concern) last[1].push(s);
-    else if (groups.some(([n]) => n === s.concern)) throw new Error(`plan: the steps of concern ${s.concern} are not together (${s.id} comes after another concern's steps)`);
     else groups.push([s.concern, [s]]);
   }
   return groups;
 }
 
-/** Resource names are unique, every `after` is earlier, every secret is given. */
-function checkPlan(steps: readonly Step[], secrets: SecretInputs): void {
+/** What Pulumi adds to the plan's own check: resource names are unique and every secret is given. */
+function checkResources(steps: readonly Step[], secrets: SecretInputs): void {
   const names = new Set<string>(Object.values(IDENTITY_NAMES));
-  const ids = new Set<string>();
   const claim = (n: string, what: string) => {
     if (names.has(n)) throw new Error(`plan: resource name ${n} (${what}) is used twice`);
     names.add(n);
   };
   for (const s of steps) {
-    for (const dep of s.after) if (!ids.has(dep)) throw new Error(`plan: step ${s.id} runs after ${dep}, which is not an earlier step`);
     claim(s.id, `step ${s.id}`);
-    ids.add(s.id);
     if (s.reboot === "if-needed") {
       claim(`${s.id}-reboot-down`, `reboot wait of ${s.id}`);
       claim(`${s.id}-reboot-up`, `reboot wait of ${s.id}`);

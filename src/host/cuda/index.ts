@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Profile } from "../../profile/schema/profile.js";
-import type { Concern } from "../plan.js";
+import type { Concern } from "../concern.js";
 import type { Step } from "../step.js";
 import { NVIDIA_LIB, NVIDIA_STEP_IDS } from "../nvidia/index.js";
 import { textFunction } from "../base/lib.js";

@@ -1,6 +1,6 @@
 import type { Profile } from "../../profile/schema/profile.js";
 import type { InferenceService } from "../../profile/schema/inference.js";
-import type { Concern } from "../plan.js";
+import type { Concern } from "../concern.js";
 import type { Step } from "../step.js";
 import { secretFileVar } from "../render.js";
 import { BASE_STEP_IDS } from "../base/index.js";

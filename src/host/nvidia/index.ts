@@ -1,7 +1,7 @@
 import { STATE_DIR } from "../shared.js";
 import { readFileSync } from "node:fs";
 import type { Profile } from "../../profile/schema/profile.js";
-import type { Concern } from "../plan.js";
+import type { Concern } from "../concern.js";
 import type { Step } from "../step.js";
 import { AIWS_LIB, withLib } from "../base/lib.js";
 import {
