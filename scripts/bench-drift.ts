@@ -17,13 +17,12 @@
 import { spawnSync } from "node:child_process";
 import { batchChecks } from "../src/drift/batch.js";
 import { runDrift } from "../src/drift/drift.js";
-import { planSteps } from "../src/host/plan.js";
+import { planProfile } from "../src/host/planProfile.js";
 import { renderScript } from "../src/host/render.js";
 import { engineUp } from "../src/engine/engine.js";
 import { guestSsh, labDown } from "../src/lab/lab.js";
 import { net } from "../src/lab/config.js";
 import { sshArgs } from "../src/lab/ssh.js";
-import { loadProfile } from "../src/profile/load.js";
 import { LAB_PROFILES, labStackConfig, labTarget, prepareLab } from "../lab/workstation.js";
 
 import { runCommand, UsageError, type CommandSpec, type ParsedArgs } from "../src/cli.js";
@@ -74,7 +73,7 @@ async function main({ opts, flags }: ParsedArgs): Promise<number> {
       if (!s.ok) throw new Error(`the converge failed: ${s.records.find((r) => r.outcome === "failed")?.error ?? s.error}`);
       first = await runDrift(labTarget(PROFILE));
     }
-    const steps = planSteps(loadProfile(PROFILE).profile);
+    const steps = planProfile(PROFILE).steps;
     const batch = batchChecks(steps, (s) => renderScript(s, "check"));
     await guestSsh("cat > /root/aiws-drift-bench.sh", { input: batch.script });
     console.log(`bench:drift: ${steps.length} checks (${PROFILE}, report: ${first.status}); ${reps} repetitions each`);

@@ -4,9 +4,8 @@
  * host or destroy data. Nothing is contacted. A profile that fails its budgets has no plan.
  * Exit 0 with a plan, 1 refused by a budget, 2 invalid.
  */
-import { checkProfileFile } from "../src/budget/check.js";
 import { formatReport, reportJson } from "../src/budget/format.js";
-import { planSteps } from "../src/host/plan.js";
+import { planProfile } from "../src/host/planProfile.js";
 import { commandJson, JSON_OPTION, printJson, runCommand, UsageError, type CommandSpec } from "../src/cli.js";
 
 const PLAN: CommandSpec = {
@@ -28,13 +27,12 @@ await runCommand(PLAN, ({ flags, positionals }) => {
   if (!file) throw new UsageError("name a profile");
   if (extra.length > 0) throw new UsageError(`plan takes one profile; also got ${extra.join(" ")}`);
   const json = flags.has("json");
-  const report = checkProfileFile(file);
+  const { report, steps } = planProfile(file);
   if (report.status !== "ok" || !report.profile) {
     if (json) printJson(commandJson("plan", report.status, [], { profile: file, report: reportJson(report) }));
     else console.log(formatReport(report));
     return report.status === "invalid" ? 2 : 1;
   }
-  const steps = planSteps(report.profile);
   if (json) {
     const items = steps.map(({ id, title, concern, after, reboot, destructive, secrets }) => ({ id, title, concern, after, reboot, destructive, secrets }));
     printJson(commandJson("plan", "ok", items, { profile: file }));

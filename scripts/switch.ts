@@ -12,7 +12,7 @@
 import { $ } from "zx";
 import { checkProfileFile, type CheckReport } from "../src/budget/check.js";
 import { formatReport, reportJson } from "../src/budget/format.js";
-import { planSteps } from "../src/host/plan.js";
+import { planProfile } from "../src/host/planProfile.js";
 import { STATUS_COMMAND } from "../src/host/backup/paths.js";
 import { isBackupFresh, parseBackupStatus } from "../src/host/backup/status.js";
 import { SshSession, SSH_FAILED, sshFailure } from "../src/ssh/ssh.js";
@@ -60,8 +60,9 @@ async function main({ opts, flags }: ParsedArgs): Promise<number> {
   if (!opts.to) throw new UsageError("--to profiles/NEW.yaml is required");
   if (flags.has("migrate") && !opts.stack) throw new UsageError("--migrate rebuilds through pulumi up, so it needs --stack NAME");
   const target = await resolveTarget(opts);
-  const from = checkProfileFile(target.profile);
-  const to = checkProfileFile(opts.to);
+  const planned = { from: planProfile(target.profile), to: planProfile(opts.to) };
+  const from = planned.from.report;
+  const to = planned.to.report;
   for (const r of [from, to]) {
     if (r.status === "invalid") {
       if (json) printJson(commandJson("switch", "invalid", [], { from: target.profile, to: opts.to, report: reportJson(r) }));
@@ -71,7 +72,7 @@ async function main({ opts, flags }: ParsedArgs): Promise<number> {
   }
   const a = from as Checked;
   const b = to as Checked;
-  const diff = diffProfiles(a, b, planSteps(a.profile), planSteps(b.profile));
+  const diff = diffProfiles(a, b, planned.from.steps, planned.to.steps);
   const destructive = diff.steps.some((s) => s.destructive && s.change !== "removed") || !!diff.layoutChange || diff.drivesAtRisk.length > 0;
   let backup: BackupState | undefined;
   if (destructive && b.status === "ok") {

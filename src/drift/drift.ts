@@ -1,6 +1,5 @@
-import { tryLoadProfile } from "../profile/load.js";
 import { formatProblem } from "../profile/problems.js";
-import { planSteps } from "../host/plan.js";
+import { planProfile } from "../host/planProfile.js";
 import { renderScript } from "../host/render.js";
 import { SshSession, SSH_FAILED, sshFailure } from "../ssh/ssh.js";
 import { batchChecks, parseBatchOutput } from "./batch.js";
@@ -18,9 +17,10 @@ import { loadCatalog } from "../profile/catalog.js";
  */
 export async function runDrift(target: Target, opts: { session?: SshSession } = {}): Promise<DriftReport> {
   const name = `${target.ssh.user}@${target.ssh.host}`;
-  const { loaded, problems } = tryLoadProfile(target.profile);
-  if (!loaded) return unreachableReport(name, target.profile, `invalid profile:\n  ${problems.map(formatProblem).join("\n  ")}`);
-  const steps = planSteps(loaded.profile);
+  // Planned even when a budget refuses it: drift reads the host, it changes nothing.
+  const { report, steps } = planProfile(target.profile);
+  const profile = report.profile;
+  if (!profile) return unreachableReport(name, target.profile, `invalid profile:\n  ${report.problems.map(formatProblem).join("\n  ")}`);
   const batch = batchChecks(steps, (s) => renderScript(s, "check"));
   const session = opts.session ?? new SshSession(target.ssh);
   try {
@@ -28,7 +28,7 @@ export async function runDrift(target: Target, opts: { session?: SshSession } = 
     const probe = await session.runScript(probeScript());
     if (probe.code === SSH_FAILED) return unreachableReport(name, target.profile, sshFailure(probe, session.name));
     const catalog = loadCatalog().catalog;
-    const differences = catalog ? identityDifferences(loaded.profile, hostFacts(splitSections(probe.stdout)), catalog) : [];
+    const differences = catalog ? identityDifferences(profile, hostFacts(splitSections(probe.stdout)), catalog) : [];
     if (differences.length > 0) {
       return {
         ...unreachableReport(name, target.profile, `${target.profile} does not describe this host, so its checks would mean nothing:\n  - ${differences.join("\n  - ")}\n  Fix the profile (npm run discover -- --compare ${target.profile} lists the differences), or point at the right host.`),

@@ -1,10 +1,11 @@
 import { isAbsolute, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
-import { checkProfileFile, type CheckReport } from "../../src/budget/check.js";
+import type { CheckReport } from "../../src/budget/check.js";
 import { formatReport } from "../../src/budget/format.js";
 import { parseRepair } from "../../src/drift/repair.js";
-import { CONCERNS, planSteps, type Concern } from "../../src/host/plan.js";
+import type { Concern } from "../../src/host/plan.js";
+import { planProfile } from "../../src/host/planProfile.js";
 import type { Step } from "../../src/host/step.js";
 import type { Profile } from "../../src/profile/schema/profile.js";
 import { hostResources, type HostResources } from "../../src/pulumi/host.js";
@@ -51,14 +52,13 @@ export function buildWorkstation(config: WorkstationConfig, options: BuildOption
   if (!c.hostKey) pulumi.log.warn(INSECURE_WARNING);
   const root = options.rootDir ?? REPO_ROOT;
   const file = isAbsolute(c.profile) ? c.profile : resolve(root, c.profile);
-  const report = checkProfileFile(file);
+  const { report, steps } = planProfile(file, options.concerns);
   if (report.status !== "ok" || !report.profile) {
     const shown = relative(root, file).startsWith("..") ? file : relative(root, file);
     const why = report.status === "refused" ? "is refused by its budgets" : "is not a valid profile";
     throw runError(`aiws:profile ${shown} ${why}; nothing was changed on ${c.host}.\n${formatReport(report)}`);
   }
   const profile = report.profile;
-  const steps = planSteps(profile, options.concerns ?? CONCERNS);
   const secrets = findSecrets(steps, c, options.readSecret ?? defaultReadSecret);
   const stamps = repairStamps(steps, c.repair);
   const resources = hostResources({
