@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { $ } from "zx";
 import { labDown, labState, labUp, type LabState } from "../src/lab/lab.js";
 import { net, paths, repoRoot } from "../src/lab/config.js";
-import type { Target } from "../src/drift/target.js";
+import type { Target } from "../src/ssh/target.js";
 
 export const LAB_PROFILES = {
   independent: "lab/profiles/lab-independent.yaml",

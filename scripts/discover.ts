@@ -8,7 +8,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SshSession, SSH_FAILED, sshFailure } from "../src/ssh/ssh.js";
-import { resolveTarget } from "../src/drift/target.js";
+import { resolveTarget } from "../src/ssh/target.js";
 import { probeScript, splitSections } from "../src/discover/probe.js";
 import { hostFacts } from "../src/discover/facts.js";
 import { draftProfile } from "../src/discover/draft.js";

@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { formatChecks, HOST_PROBE, hostChecks, localChecks, parseProbe, shellPath, type Check } from "../src/doctor/checks.js";
-import { resolveTarget } from "../src/drift/target.js";
+import { resolveTarget } from "../src/ssh/target.js";
 import { SshSession, SSH_FAILED, sshFailure } from "../src/ssh/ssh.js";
 import { commandJson, JSON_OPTION, printJson, runCommand, TARGET_OPTIONS, type CommandSpec } from "../src/cli.js";
 

@@ -6,7 +6,7 @@
  */
 import { runDrift } from "../src/drift/drift.js";
 import { driftExitCode, driftJson, formatDrift } from "../src/drift/report.js";
-import { resolveTarget } from "../src/drift/target.js";
+import { resolveTarget } from "../src/ssh/target.js";
 import { JSON_OPTION, printJson, runCommand, TARGET_OPTIONS, type CommandSpec } from "../src/cli.js";
 
 const DRIFT: CommandSpec = {

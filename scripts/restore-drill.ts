@@ -8,7 +8,7 @@
  */
 import { restoreDrillScript, DRILL_NOT_INSTALLED } from "../src/host/backup/drill.js";
 import { SshSession, SSH_FAILED, sshFailure } from "../src/ssh/ssh.js";
-import { resolveTarget } from "../src/drift/target.js";
+import { resolveTarget } from "../src/ssh/target.js";
 import { commandJson, InputError, JSON_OPTION, printJson, runCommand, TARGET_OPTIONS, UsageError, type CommandSpec } from "../src/cli.js";
 
 const RESTORE_DRILL: CommandSpec = {

@@ -16,7 +16,7 @@ import { planProfile } from "../src/host/planProfile.js";
 import { STATUS_COMMAND } from "../src/host/backup/paths.js";
 import { isBackupFresh, parseBackupStatus } from "../src/host/backup/status.js";
 import { SshSession, SSH_FAILED, sshFailure } from "../src/ssh/ssh.js";
-import { resolveTarget, type Target } from "../src/drift/target.js";
+import { resolveTarget, type Target } from "../src/ssh/target.js";
 import { commandJson, InputError, JSON_OPTION, printJson, runCommand, TARGET_OPTIONS, UsageError, type CommandSpec, type ParsedArgs } from "../src/cli.js";
 import { diffProfiles } from "../src/switch/diff.js";
 import { gateSwitch, type BackupState } from "../src/switch/gate.js";

@@ -1,6 +1,6 @@
 /**
- * The test engine: the stack's own program (stacks/workstation: config -> profile -> budgets ->
- * plan -> resources) run under `pulumi.runtime.setMocks`, where the mock's `newResource`
+ * The test engine: the stack's own program (src/pulumi/program.ts: config -> profile ->
+ * budgets -> plan -> resources) run under `pulumi.runtime.setMocks`, where the mock's `newResource`
  * performs what the Pulumi engine and the command provider would: each `remote.Command`'s
  * `create` (or `update`) runs for real over SSH with its `stdin`, each `local.Command`'s
  * `create` runs here, in the order and with the concurrency the SDK registers them (steps
@@ -26,8 +26,8 @@
  */
 import type { ChildProcess } from "node:child_process";
 import * as pulumi from "@pulumi/pulumi";
-import { readWorkstationConfig } from "../../stacks/workstation/config.js";
-import { buildWorkstation, type Workstation } from "../../stacks/workstation/program.js";
+import { readWorkstationConfig } from "../pulumi/config.js";
+import { buildWorkstation, type Workstation } from "../pulumi/program.js";
 import type { RebootOptions } from "../pulumi/reboot.js";
 import { runProcess, runRemote, trimNewline, type Connection } from "./provider.js";
 import { holdsSecret, unwrap } from "./secrets.js";

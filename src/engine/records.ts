@@ -2,7 +2,7 @@
  * What the test engine reports: one record per command, the summary of a run, and the state a
  * next run diffs against (as Pulumi's state would).
  */
-import type { Workstation } from "../../stacks/workstation/program.js";
+import type { Workstation } from "../pulumi/program.js";
 import { IDENTITY_NAMES } from "../pulumi/identity.js";
 import type { Ran } from "./provider.js";
 

@@ -55,7 +55,7 @@ export interface RenderOptions {
   /**
    * One line rendered as a comment near the top: changes the script, and so the Pulumi input,
    * without changing what it does. The Pulumi program puts a repair request's stamp here
-   * (`aiws:repair`, see src/drift/repair.ts) so that Pulumi runs the step again.
+   * (`aiws:repair`, see src/host/repair.ts) so that Pulumi runs the step again.
    */
   readonly stamp?: string;
 }

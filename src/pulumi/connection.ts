@@ -14,7 +14,7 @@ export interface SshConnectionArgs {
   /**
    * The host's public key, `ssh-ed25519 AAAA...` (as `ssh-keyscan` prints it, without the host
    * name). When absent the provider does not check the host key at all, so the program leaves
-   * it out only when the owner set aiws:insecureIgnoreHostKey (stacks/workstation/config.ts).
+   * it out only when the owner set aiws:insecureIgnoreHostKey (src/pulumi/config.ts).
    */
   readonly hostKey?: pulumi.Input<string>;
 }

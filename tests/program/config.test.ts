@@ -5,11 +5,11 @@ import { loadProfile } from "../../src/profile/load.js";
 import { installMocks, registered, reset, TEST_HOST_KEY, TEST_KEY, value } from "./harness.js";
 
 // The stack's config as `pulumi up` gives it: aiws:* keys, the key a secret. Mocks first.
-let config: typeof import("../../stacks/workstation/config.js");
+let config: typeof import("../../src/pulumi/config.js");
 let entry: typeof import("../../stacks/workstation/index.js");
 beforeAll(async () => {
   await installMocks();
-  config = await import("../../stacks/workstation/config.js");
+  config = await import("../../src/pulumi/config.js");
   entry = await import("../../stacks/workstation/index.js");
 });
 beforeEach(() => reset());

@@ -10,10 +10,10 @@ import type { Step } from "../../src/host/step.js";
 import { shellcheck } from "../helpers/lint.js";
 import { FAKE_CONCERNS, installMocks, isSecretWrapped, plainStrings, registered, reset, TEST_HOST_KEY, TEST_KEY, unwrap, value } from "./harness.js";
 
-let program: typeof import("../../stacks/workstation/program.js");
+let program: typeof import("../../src/pulumi/program.js");
 beforeAll(async () => {
   await installMocks();
-  program = await import("../../stacks/workstation/program.js");
+  program = await import("../../src/pulumi/program.js");
 });
 beforeEach(() => reset());
 

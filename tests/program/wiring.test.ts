@@ -10,11 +10,11 @@ import { loadProfile } from "../../src/profile/load.js";
 import { FAKE_CONCERNS, installMocks, isSecretWrapped, plainStrings, registered, reset, setStdout, TEST_HOST_KEY, TEST_KEY, unwrap, value, type Registered } from "./harness.js";
 
 // Mocks first, then the program (pulumi/docs testing/unit.md): imported in beforeAll.
-let program: typeof import("../../stacks/workstation/program.js");
+let program: typeof import("../../src/pulumi/program.js");
 let wiring: typeof import("../../src/pulumi/index.js");
 beforeAll(async () => {
   await installMocks();
-  program = await import("../../stacks/workstation/program.js");
+  program = await import("../../src/pulumi/program.js");
   wiring = await import("../../src/pulumi/index.js");
 });
 beforeEach(() => reset());

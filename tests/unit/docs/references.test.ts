@@ -65,7 +65,7 @@ describe("no dangling reference", () => {
   const files = shippedFiles();
 
   it("finds the files to read", () => {
-    expect(files).toEqual(expect.arrayContaining(["README.md", "Pulumi.yaml", "src/drift/target.ts", "profiles/catalog/models.yaml", "stacks/Pulumi.example.yaml"]));
+    expect(files).toEqual(expect.arrayContaining(["README.md", "Pulumi.yaml", "src/ssh/target.ts", "profiles/catalog/models.yaml", "stacks/Pulumi.example.yaml"]));
   });
 
   it("every file path cited in docs, comments, catalogs and messages exists", () => {

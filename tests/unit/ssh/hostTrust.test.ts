@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { resolveTarget } from "../../../src/drift/target.js";
+import { resolveTarget } from "../../../src/ssh/target.js";
 import { UsageError } from "../../../src/cli.js";
 import { SshSession } from "../../../src/ssh/ssh.js";
 import { sshArgs } from "../../../src/lab/ssh.js";

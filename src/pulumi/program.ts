@@ -1,18 +1,18 @@
 import { isAbsolute, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
-import type { CheckReport } from "../../src/budget/check.js";
-import { formatReport } from "../../src/budget/format.js";
-import { parseRepair } from "../../src/drift/repair.js";
-import type { Concern } from "../../src/host/plan.js";
-import { planProfile } from "../../src/host/planProfile.js";
-import type { Step } from "../../src/host/step.js";
-import type { Profile } from "../../src/profile/schema/profile.js";
-import { hostResources, type HostResources } from "../../src/pulumi/host.js";
-import type { RebootOptions } from "../../src/pulumi/reboot.js";
+import type { CheckReport } from "../budget/check.js";
+import { formatReport } from "../budget/format.js";
+import { parseRepair } from "../host/repair.js";
+import type { Concern } from "../host/plan.js";
+import { planProfile } from "../host/planProfile.js";
+import type { Step } from "../host/step.js";
+import type { Profile } from "../profile/schema/profile.js";
+import { hostResources, type HostResources } from "./host.js";
+import type { RebootOptions } from "./reboot.js";
 import { checkWorkstationConfig, NAMESPACE, runError, secretConfigError, type WorkstationConfig } from "./config.js";
-import { INSECURE_WARNING } from "../../src/ssh/hostTrust.js";
-import { loadCatalog } from "../../src/profile/catalog.js";
+import { INSECURE_WARNING } from "../ssh/hostTrust.js";
+import { loadCatalog } from "../profile/catalog.js";
 
 /** The repository root (where Pulumi.yaml is): profile paths in the config start here. */
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -97,7 +97,7 @@ function findSecrets(
 }
 
 /**
- * `aiws:repair` ("id,id@stamp", src/drift/repair.ts): the stamp for each named step. A step
+ * `aiws:repair` ("id,id@stamp", src/host/repair.ts): the stamp for each named step. A step
  * the plan no longer has is skipped with a warning (the request may predate a profile switch).
  */
 function repairStamps(steps: readonly Step[], repair: string | undefined): Map<string, string> {

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { $ } from "zx";
-import type { SshTarget } from "../ssh/ssh.js";
-import { fingerprintHowto, HOST_KEY_LINE, INSECURE_WARNING, type HostTrust } from "../ssh/hostTrust.js";
-import { sshHostProblem, sshUserProblem } from "../ssh/validate.js";
+import type { SshTarget } from "./ssh.js";
+import { fingerprintHowto, HOST_KEY_LINE, INSECURE_WARNING, type HostTrust } from "./hostTrust.js";
+import { sshHostProblem, sshUserProblem } from "./validate.js";
 import { InputError, UsageError } from "../cli.js";
 
 /** What the drift and switch commands work on: a host and the profile it should match. */

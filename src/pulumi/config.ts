@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { fingerprintHowto, HOST_KEY_LINE } from "../../src/ssh/hostTrust.js";
-import { sshHostProblem, sshUserProblem } from "../../src/ssh/validate.js";
+import { fingerprintHowto, HOST_KEY_LINE } from "../ssh/hostTrust.js";
+import { sshHostProblem, sshUserProblem } from "../ssh/validate.js";
 
 /** The program's inputs, as read from the stack's config (or given directly by a test). */
 export interface WorkstationConfig {
