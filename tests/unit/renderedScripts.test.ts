@@ -1,0 +1,85 @@
+/**
+ * Every script aiws would send to a host, for every shipped and lab profile: each step's
+ * converge script (secrets stand-ins), its drift check, its remove command, and for a step
+ * that may reboot the wait's scripts (the local wait for the host to go down, the check run
+ * once it is back). One table-driven test:
+ * - each distinct script is clean under shellcheck;
+ * - a digest of each step's scripts is kept in __snapshots__/rendered-scripts.txt, so a change
+ *   that alters what runs on hosts shows as exactly the steps it alters (`vitest -u` takes a
+ *   change that is meant, and the commit says why).
+ */
+import { describe, expect, it } from "vitest";
+import { createHash } from "node:crypto";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { planProfile } from "../../src/host/planProfile.js";
+import { renderScript } from "../../src/host/render.js";
+import type { Step } from "../../src/host/step.js";
+import { removeCommand } from "../../src/pulumi/stepCommand.js";
+import { rebootWaitStep, scheduleRebootSnippet, waitDownCommand } from "../../src/pulumi/reboot.js";
+import { shellcheck } from "../helpers/lint.js";
+import { lacks } from "../helpers/systemTools.js";
+
+const ROOT = join(import.meta.dirname, "../..");
+const PROFILES = [
+  ...readdirSync(join(ROOT, "profiles"))
+    .filter((f) => f.endsWith(".yaml"))
+    .map((f) => `profiles/${f}`),
+  ...readdirSync(join(ROOT, "lab/profiles"))
+    .filter((f) => f.endsWith(".yaml"))
+    .map((f) => `lab/profiles/${f}`),
+].sort();
+
+const BOOT = "0d5c5d5e-1111-4222-8333-944455556666";
+
+/** A step's scripts, as the drivers render them (the Pulumi wiring: src/pulumi/concern.ts). */
+function scriptsOf(step: Step): Record<string, string> {
+  const secrets = Object.fromEntries(step.secrets.map((s) => [s, `stand-in ${s}`]));
+  const reboots = step.reboot === "if-needed";
+  const out: Record<string, string> = {
+    converge: renderScript(step, "converge", secrets, reboots ? { onRebootRequired: scheduleRebootSnippet(step) } : undefined),
+    check: renderScript(step, "check"),
+    remove: removeCommand(step, "sudo -n bash -s"),
+  };
+  if (reboots) {
+    out["wait-down"] = waitDownCommand(step, BOOT, { host: "ws.lan", port: 22 });
+    out["wait-up"] = renderScript(rebootWaitStep(step, BOOT), "check", secrets);
+  }
+  return out;
+}
+
+const sha = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 16);
+
+describe("every script of every shipped and lab profile", () => {
+  const planned = PROFILES.map((file) => ({ file, ...planProfile(join(ROOT, file)) }));
+
+  it("plans every profile that is valid (a profile its budgets refuse is planned too: drift and switch read it)", () => {
+    for (const p of planned) expect(p.report.status === "invalid" ? p.report.problems : [], p.file).toEqual([]);
+    expect(planned.filter((p) => p.file.startsWith("lab/")).length).toBe(2);
+  });
+
+  it("keeps a digest of each step's scripts: a change shows as the steps it changes", async () => {
+    const lines: string[] = [];
+    for (const p of planned) {
+      for (const step of p.steps) {
+        const scripts = scriptsOf(step);
+        lines.push(`${p.file} ${step.id} ${Object.entries(scripts).map(([k, v]) => `${k}:${sha(v)}`).join(" ")}`);
+      }
+    }
+    await expect(`${lines.join("\n")}\n`).toMatchFileSnapshot("__snapshots__/rendered-scripts.txt");
+  });
+
+  it.skipIf(lacks("shellcheck"))("each distinct script is clean under shellcheck", () => {
+    const distinct = new Map<string, string>();
+    for (const p of planned) {
+      for (const step of p.steps) for (const [kind, text] of Object.entries(scriptsOf(step))) if (!distinct.has(text)) distinct.set(text, `${p.file} ${step.id} ${kind}`);
+    }
+    const findings: string[] = [];
+    for (const [text, where] of distinct) {
+      const found = shellcheck(text);
+      if (found) findings.push(`${where}:\n${found}`);
+    }
+    expect(findings).toEqual([]);
+    expect(distinct.size).toBeGreaterThan(100);
+  }, 600_000);
+});
