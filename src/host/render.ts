@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
+import { scriptsBeside } from "./scripts.js";
 import type { Step } from "./step.js";
 
-const hostSh = (name: string) => readFileSync(new URL(`./${name}`, import.meta.url), "utf8");
+const hostSh = scriptsBeside(import.meta.url);
 /** What every phase file carries after its preamble: package queries (aiws_installed). */
 export const STEP_QUERIES = hostSh("queries.sh");
 /** What apply phase files carry after the queries: the apt helpers, aiws_reboot_required. */

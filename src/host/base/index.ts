@@ -1,5 +1,5 @@
 import { STATE_DIR, STORAGE_MOUNTED } from "../shared.js";
-import { readFileSync } from "node:fs";
+import { scriptsBeside } from "../scripts.js";
 import type { Profile } from "../../profile/schema/profile.js";
 import type { Concern } from "../concern.js";
 import type { Step } from "../step.js";
@@ -7,8 +7,8 @@ import { sandboxDirectives } from "../sandbox.js";
 import { AIWS_LIB, textFunction, withLib } from "./lib.js";
 import { packagesStep } from "../packages/index.js";
 
-const sh = (file: string) => readFileSync(new URL(file, import.meta.url), "utf8");
-const scripts = (name: string, lib = AIWS_LIB) => withLib(lib, { check: sh(`./${name}-check.sh`), apply: sh(`./${name}-apply.sh`), remove: sh(`./${name}-remove.sh`) });
+const sh = scriptsBeside(import.meta.url);
+const scripts = (name: string, lib = AIWS_LIB) => withLib(lib, { check: sh(`./${name}.check.sh`), apply: sh(`./${name}.apply.sh`), remove: sh(`./${name}.remove.sh`) });
 
 /** Where base steps keep what they must remember (the values they replaced, what they created). */
 

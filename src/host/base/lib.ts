@@ -1,8 +1,8 @@
-import { readFileSync } from "node:fs";
+import { scriptsBeside } from "../scripts.js";
 import { heredocDelimiter } from "../render.js";
 
 /** Helpers every aiws step script starts with: dpkg queries, idempotent file writes, aiws_die. */
-export const AIWS_LIB = readFileSync(new URL("./lib.sh", import.meta.url), "utf8");
+export const AIWS_LIB = scriptsBeside(import.meta.url)("lib.sh");
 
 /** The bash of a step with the shared helpers in front of each script. */
 export function withLib(lib: string, body: { check: string; apply: string; remove: string }) {

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { scriptsBeside } from "../scripts.js";
 import type { Profile } from "../../profile/schema/profile.js";
 import type { Concern } from "../concern.js";
 import type { Step } from "../step.js";
@@ -6,11 +6,11 @@ import { NVIDIA_LIB, NVIDIA_STEP_IDS } from "../nvidia/index.js";
 import { textFunction } from "../base/lib.js";
 import { DEFAULT_NVIDIA_REPO_URL, cudaToolkitPackage } from "../nvidia/packages.js";
 
-const sh = (file: string) => readFileSync(new URL(file, import.meta.url), "utf8");
+const sh = scriptsBeside(import.meta.url);
 
-const LIB = `${NVIDIA_LIB}\n${sh("./cuda-lib.sh")}`;
-const TOOLKIT = { check: sh("./toolkit-check.sh"), apply: sh("./toolkit-apply.sh"), remove: sh("./toolkit-remove.sh") };
-const PROFILE = { check: sh("./profile-check.sh"), apply: sh("./profile-apply.sh"), remove: sh("./profile-remove.sh") };
+const LIB = `${NVIDIA_LIB}\n${sh("./cuda.lib.sh")}`;
+const TOOLKIT = { check: sh("./toolkit.check.sh"), apply: sh("./toolkit.apply.sh"), remove: sh("./toolkit.remove.sh") };
+const PROFILE = { check: sh("./profile.check.sh"), apply: sh("./profile.apply.sh"), remove: sh("./profile.remove.sh") };
 const PROFILE_TEMPLATE = sh("./profile.d-cuda.sh");
 
 /** Blackwell (sm_120) needs CUDA 12.8 or later: the profile schema refuses less, and the checks refuse it on the host too. */

@@ -2,12 +2,12 @@
  * What every inference step is made of: its id, the stack secrets it may read, its three
  * bodies (NAME.{check,apply,remove}.sh behind lib.sh) and the defaults of the concern's steps.
  */
-import { readFileSync } from "node:fs";
+import { scriptsBeside } from "../scripts.js";
 import type { InferenceService } from "../../profile/schema/inference.js";
 import type { Step } from "../step.js";
 
 /** A script beside this file, as text. */
-export const sh = (file: string) => readFileSync(new URL(file, import.meta.url), "utf8");
+export const sh = scriptsBeside(import.meta.url);
 const LIB = sh("./lib.sh");
 
 /** A step's three bodies from NAME.{check,apply,remove}.sh behind the shared helpers; `extra` goes before check and apply. */

@@ -1,5 +1,5 @@
 import { STATE_DIR } from "../shared.js";
-import { readFileSync } from "node:fs";
+import { scriptsBeside } from "../scripts.js";
 import type { Profile } from "../../profile/schema/profile.js";
 import type { Concern } from "../concern.js";
 import type { Step } from "../step.js";
@@ -12,16 +12,16 @@ import {
   driverPackages,
 } from "./packages.js";
 
-const sh = (file: string) => readFileSync(new URL(file, import.meta.url), "utf8");
+const sh = scriptsBeside(import.meta.url);
 
 /** Functions every nvidia, cuda and gpu-power script starts with (distro detection, dpkg helpers). */
 export const NVIDIA_LIB = `${AIWS_LIB}\n${sh("./lib.sh")}`;
-const DRIVER_LIB = sh("./driver-lib.sh");
+const DRIVER_LIB = sh("./driver.lib.sh");
 
 const KEYRING_LIB = sh("./keyring.sh");
-const REPO = { check: `${KEYRING_LIB}\n${sh("./repo-check.sh")}`, apply: `${KEYRING_LIB}\n${sh("./repo-apply.sh")}`, remove: sh("./repo-remove.sh") };
-const NOUVEAU = { check: sh("./nouveau-check.sh"), apply: sh("./nouveau-apply.sh"), remove: sh("./nouveau-remove.sh") };
-const DRIVER = { check: sh("./driver-check.sh"), apply: sh("./driver-apply.sh"), remove: sh("./driver-remove.sh") };
+const REPO = { check: `${KEYRING_LIB}\n${sh("./repo.check.sh")}`, apply: `${KEYRING_LIB}\n${sh("./repo.apply.sh")}`, remove: sh("./repo.remove.sh") };
+const NOUVEAU = { check: sh("./nouveau.check.sh"), apply: sh("./nouveau.apply.sh"), remove: sh("./nouveau.remove.sh") };
+const DRIVER = { check: sh("./driver.check.sh"), apply: sh("./driver.apply.sh"), remove: sh("./driver.remove.sh") };
 
 /** Where the steps keep what they must remember (what they installed, held, recorded). */
 export { STATE_DIR };

@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
+import { scriptsBeside } from "../scripts.js";
 import type { Step } from "../step.js";
 
-const sh = (name: string) => readFileSync(new URL(`./${name}`, import.meta.url), "utf8");
+const sh = scriptsBeside(import.meta.url);
 const SCRIPTS = { check: sh("packages.check.sh"), apply: sh("packages.apply.sh"), remove: sh("packages.remove.sh") };
 
 /**

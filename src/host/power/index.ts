@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { scriptsBeside } from "../scripts.js";
 import type { Profile } from "../../profile/schema/profile.js";
 import type { Concern } from "../concern.js";
 import type { Step } from "../step.js";
@@ -8,13 +8,13 @@ import { textFunction } from "../base/lib.js";
 import { sandboxDirectives } from "../sandbox.js";
 import { STATE_DIRECTORY } from "../backup/units.js";
 
-const sh = (file: string) => readFileSync(new URL(file, import.meta.url), "utf8");
+const sh = scriptsBeside(import.meta.url);
 
 /** The program the step installs and the boot unit runs: `gpu-power-limits apply|check|restore [CONF]`. */
 export const GPU_POWER_LIMITS_PROGRAM = sh("./gpu-power-limits.sh").trimEnd();
-const LIMITS = { check: sh("./limits-check.sh"), apply: sh("./limits-apply.sh"), remove: sh("./limits-remove.sh") };
+const LIMITS = { check: sh("./limits.check.sh"), apply: sh("./limits.apply.sh"), remove: sh("./limits.remove.sh") };
 const LIMITS_LIB = `${NVIDIA_LIB}\n${textFunction("aiws_text_program", GPU_POWER_LIMITS_PROGRAM)}`;
-const PERSISTENCED = { check: sh("./persistenced-check.sh"), apply: sh("./persistenced-apply.sh"), remove: sh("./persistenced-remove.sh") };
+const PERSISTENCED = { check: sh("./persistenced.check.sh"), apply: sh("./persistenced.apply.sh"), remove: sh("./persistenced.remove.sh") };
 
 export const POWER_STEP_IDS = { persistenced: "nvidia-persistenced", limits: "gpu-power-limits" } as const;
 

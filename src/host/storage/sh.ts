@@ -1,16 +1,7 @@
-import { readFileSync } from "node:fs";
-
-const cache = new Map<string, string>();
+import { scriptsBeside } from "../scripts.js";
 
 /** The text of a bash file that lives beside this module (src/host/storage/NAME). */
-export function storageSh(name: string): string {
-  let text = cache.get(name);
-  if (text === undefined) {
-    text = readFileSync(new URL(`./${name}`, import.meta.url), "utf8");
-    cache.set(name, text);
-  }
-  return text;
-}
+export const storageSh = scriptsBeside(import.meta.url);
 
 /** Joins bash parts (libraries, then the body) into one script body. */
 export function bashBody(...parts: string[]): string {
