@@ -30,3 +30,11 @@ export interface Step {
   /** May destroy data (creating an array, formatting): gated by safe mode and explicit confirmation. */
   readonly destructive: boolean;
 }
+
+/** A step's fields, with the usual ones optional: nothing before it, no vars, no secret, no reboot, nothing destroyed. */
+export type StepFields = Omit<Step, "concern" | "after" | "vars" | "secrets" | "reboot" | "destructive"> & Partial<Pick<Step, "after" | "vars" | "secrets" | "reboot" | "destructive">>;
+
+/** The one step factory: a step of `concern`, the usual fields filled in unless it says otherwise. */
+export function defineStep(concern: string, fields: StepFields): Step {
+  return { concern, after: [], vars: {}, secrets: [], reboot: "never", destructive: false, ...fields };
+}

@@ -1,6 +1,6 @@
 import type { Profile } from "../../profile/schema/profile.js";
 import type { BackupConfig } from "../../profile/schema/backup.js";
-import type { Step } from "../step.js";
+import { defineStep, type Step } from "../step.js";
 import { packagesStep } from "../packages/index.js";
 import { STORAGE_MOUNTED, storageSteps } from "../storage/steps.js";
 import { backupSh } from "./sh.js";
@@ -18,70 +18,55 @@ const body = (...parts: string[]) => parts.map((p) => (p.endsWith("\n") ? p : `$
 function configStep(profile: Profile, b: BackupConfig): Step {
   const files = configFiles(profile, b);
   const lib = fileDefinitions(files, "CONFIG_FILE") + backupSh("files.sh");
-  return {
+  return defineStep(CONCERN, {
     id: "backup-config",
     title: `restic repository ${repositoryOf(b)}: ssh settings, paths, excludes, the aiws-restic wrapper`,
-    concern: CONCERN,
     after: ["backup-packages"],
     check: body(lib, backupSh("files.check.sh")),
     apply: body(lib, backupSh("config.apply.sh")),
     remove: body(backupSh("files.sh"), backupSh("config.remove.sh")),
     vars: { FILES: fileManifest(files, "CONFIG_FILE"), DIRS: `700 ${CRED_DIR}`, KNOWN_HOSTS },
-    secrets: [],
-    reboot: "never",
-    destructive: false,
-  };
+  });
 }
 
 function credentialsStep(): Step {
   const lib = backupSh("credentials.sh");
-  return {
+  return defineStep(CONCERN, {
     id: "backup-credentials",
     title: `the backup password and the NAS key as root-only files in ${CRED_DIR}`,
-    concern: CONCERN,
     after: ["backup-config"],
     check: body(lib, backupSh("credentials.check.sh")),
     apply: body(lib, backupSh("credentials.apply.sh")),
     remove: backupSh("credentials.remove.sh"),
     vars: { CRED_DIR, PASSWORD_FILE, KEY_FILE },
     secrets: [...BACKUP_SECRETS],
-    reboot: "never",
-    destructive: false,
-  };
+  });
 }
 
 function repoStep(b: BackupConfig): Step {
-  return {
+  return defineStep(CONCERN, {
     id: "backup-repo",
     title: `restic repository at ${repositoryOf(b)} (initialised when absent)`,
-    concern: CONCERN,
     after: ["backup-credentials"],
     check: backupSh("repo.check.sh"),
     apply: backupSh("repo.apply.sh"),
     remove: backupSh("repo.remove.sh"),
     vars: { RESTIC: RESTIC_WRAPPER, REPOSITORY: repositoryOf(b) },
-    secrets: [],
-    reboot: "never",
-    destructive: false,
-  };
+  });
 }
 
 function unitsStep(b: BackupConfig, after: readonly string[]): Step {
   const files = unitFiles(b);
   const lib = fileDefinitions(files, "UNIT_FILE") + backupSh("files.sh");
-  return {
+  return defineStep(CONCERN, {
     id: "backup-units",
     title: `backup ${b.schedule} (keep ${b.keep.daily} daily, ${b.keep.weekly} weekly, ${b.keep.monthly} monthly), check ${b.checkSubset} ${b.checkSchedule}; status in aiws-backup-status`,
-    concern: CONCERN,
     after,
     check: body(lib, backupSh("units.check.sh")),
     apply: body(lib, backupSh("units.apply.sh")),
     remove: body(backupSh("files.sh"), backupSh("units.remove.sh")),
     vars: { FILES: fileManifest(files, "UNIT_FILE"), DIRS: "", TIMERS: BACKUP_TIMERS.join(" ") },
-    secrets: [],
-    reboot: "never",
-    destructive: false,
-  };
+  });
 }
 
 /**

@@ -2,7 +2,7 @@ import { STATE_DIR, STORAGE_MOUNTED } from "../shared.js";
 import { scriptsBeside } from "../scripts.js";
 import type { Profile } from "../../profile/schema/profile.js";
 import type { Concern } from "../concern.js";
-import type { Step } from "../step.js";
+import { defineStep, type Step, type StepFields } from "../step.js";
 import { sandboxDirectives } from "../sandbox.js";
 import { AIWS_LIB, textFunction, withLib } from "./lib.js";
 import { packagesStep } from "../packages/index.js";
@@ -64,13 +64,7 @@ export const DATA_DIRS = [
 /** The script the cpu-governor unit runs: `cpu-governor GOVERNOR [CPU_SYSFS_DIR]`. */
 export const CPU_GOVERNOR_SCRIPT = sh("./cpu-governor.sh").trimEnd();
 
-const step = (s: Omit<Step, "concern" | "secrets" | "reboot" | "destructive">): Step => ({
-  concern: "base",
-  secrets: [],
-  reboot: "never",
-  destructive: false,
-  ...s,
-});
+const step = (s: StepFields): Step => defineStep("base", s);
 
 export function cpuGovernorUnit(governor: string = BASE_TUNING.governor): string {
   return [
@@ -162,16 +156,13 @@ function swappinessStep(): Step {
 
 /** The /data directories, after the storage concern has mounted /data when the profile has storage. */
 export function dataLayoutStep(profile: Profile): Step {
-  return {
-    ...step({
-      id: BASE_STEP_IDS.data,
-      title: "The /data layout: datasets/{raw,processed,temp}, models/{base,fine-tuned,checkpoints}",
-      after: profile.storage ? [STORAGE_MOUNTED] : [],
-      ...scripts("data"),
-      vars: { DATA_ROOT: "/data", DATA_DIRS: DATA_DIRS.join(" "), STATE_DIR },
-    }),
-    concern: "data-layout",
-  };
+  return defineStep("data-layout", {
+    id: BASE_STEP_IDS.data,
+    title: "The /data layout: datasets/{raw,processed,temp}, models/{base,fine-tuned,checkpoints}",
+    after: profile.storage ? [STORAGE_MOUNTED] : [],
+    ...scripts("data"),
+    vars: { DATA_ROOT: "/data", DATA_DIRS: DATA_DIRS.join(" "), STATE_DIR },
+  });
 }
 
 /** Packages and tuning of the reference build: tools, CPU governor, open-file limits, swappiness. */

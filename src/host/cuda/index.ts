@@ -1,7 +1,7 @@
 import { scriptsBeside } from "../scripts.js";
 import type { Profile } from "../../profile/schema/profile.js";
 import type { Concern } from "../concern.js";
-import type { Step } from "../step.js";
+import { defineStep, type Step } from "../step.js";
 import { NVIDIA_LIB, NVIDIA_STEP_IDS } from "../nvidia/index.js";
 import { textFunction } from "../base/lib.js";
 import { DEFAULT_NVIDIA_REPO_URL, cudaToolkitPackage } from "../nvidia/packages.js";
@@ -39,10 +39,9 @@ function cudaVars(profile: Profile) {
 }
 
 function toolkitStep(profile: Profile): Step {
-  return {
+  return defineStep("cuda", {
     id: CUDA_STEP_IDS.toolkit,
     title: `CUDA toolkit ${profile.nvidia.cudaVersion} (${cudaToolkitPackage(profile.nvidia.cudaVersion)})`,
-    concern: "cuda",
     after: [NVIDIA_STEP_IDS.driver],
     ...withLib(TOOLKIT),
     vars: {
@@ -51,17 +50,13 @@ function toolkitStep(profile: Profile): Step {
       CUDA_PACKAGE: cudaToolkitPackage(profile.nvidia.cudaVersion),
       ...cudaVars(profile),
     },
-    secrets: [],
-    reboot: "never",
-    destructive: false,
-  };
+  });
 }
 
 function profileStep(profile: Profile): Step {
-  return {
+  return defineStep("cuda", {
     id: CUDA_STEP_IDS.profile,
     title: `CUDA ${profile.nvidia.cudaVersion} on PATH and LD_LIBRARY_PATH for login shells (/etc/profile.d/cuda.sh)`,
-    concern: "cuda",
     after: [CUDA_STEP_IDS.toolkit],
     ...withLib(PROFILE, textFunction("aiws_text_profile", cudaProfileScript(profile.nvidia.cudaVersion))),
     vars: {
@@ -69,10 +64,7 @@ function profileStep(profile: Profile): Step {
       PROFILE_FILE: "/etc/profile.d/cuda.sh",
       ETC_PROFILE: "/etc/profile",
     },
-    secrets: [],
-    reboot: "never",
-    destructive: false,
-  };
+  });
 }
 
 /** The CUDA toolkit pinned to the profile's version, on every login shell's PATH. After the driver. */

@@ -4,7 +4,7 @@
  */
 import { scriptsBeside } from "../scripts.js";
 import type { InferenceService } from "../../profile/schema/inference.js";
-import type { Step } from "../step.js";
+import { defineStep, type Step, type StepFields } from "../step.js";
 
 /** A script beside this file, as text. */
 export const sh = scriptsBeside(import.meta.url);
@@ -40,10 +40,4 @@ export const INFERENCE_STEP_IDS = {
 } as const;
 
 /** An inference step: never reboots, never destroys, reads no secret unless it says so. */
-export const step = (s: Omit<Step, "concern" | "reboot" | "destructive" | "secrets"> & { secrets?: string[] }): Step => ({
-  concern: "inference",
-  reboot: "never",
-  destructive: false,
-  secrets: [],
-  ...s,
-});
+export const step = (s: StepFields): Step => defineStep("inference", s);

@@ -2,7 +2,7 @@ import { STATE_DIR } from "../shared.js";
 import { scriptsBeside } from "../scripts.js";
 import type { Profile } from "../../profile/schema/profile.js";
 import type { Concern } from "../concern.js";
-import type { Step } from "../step.js";
+import { defineStep, type Step } from "../step.js";
 import { AIWS_LIB, withLib } from "../base/lib.js";
 import {
   CUDA_KEYRING,
@@ -68,10 +68,9 @@ const common = (profile: Profile) => ({
 });
 
 function repoStep(profile: Profile): Step {
-  return {
+  return defineStep("nvidia", {
     id: NVIDIA_STEP_IDS.repo,
     title: "NVIDIA's CUDA apt repository (its checked signing key, not the cuda-keyring package), for Ubuntu 24.04 or Debian 12",
-    concern: "nvidia",
     after: ["base-packages"],
     ...withLib(NVIDIA_LIB, REPO),
     vars: {
@@ -84,17 +83,13 @@ function repoStep(profile: Profile): Step {
       SOURCES_DIR: "/etc/apt/sources.list.d",
       APT_SOURCE_FILE: "/etc/apt/sources.list.d/aiws-nvidia-cuda.list",
     },
-    secrets: [],
-    reboot: "never",
-    destructive: false,
-  };
+  });
 }
 
 function nouveauStep(profile: Profile): Step {
-  return {
+  return defineStep("nvidia", {
     id: NVIDIA_STEP_IDS.nouveau,
     title: "nouveau blacklisted, initramfs rebuilt",
-    concern: "nvidia",
     after: [],
     ...withLib(NVIDIA_LIB, NOUVEAU),
     vars: {
@@ -102,10 +97,7 @@ function nouveauStep(profile: Profile): Step {
       MODPROBE_FILE: "/etc/modprobe.d/aiws-blacklist-nouveau.conf",
       MODPROBE_TEXT: NOUVEAU_BLACKLIST_TEXT,
     },
-    secrets: [],
-    reboot: "never",
-    destructive: false,
-  };
+  });
 }
 
 function driverStep(profile: Profile): Step {
@@ -116,10 +108,9 @@ function driverStep(profile: Profile): Step {
     perDistro[`DRIVER_PACKAGES_${d.toUpperCase()}`] = p.install.join(" ");
     perDistro[`MODULE_PACKAGE_${d.toUpperCase()}`] = p.modulePackage;
   }
-  return {
+  return defineStep("nvidia", {
     id: NVIDIA_STEP_IDS.driver,
     title: `NVIDIA driver ${branch} (open kernel modules), pinned, held, kept from unattended-upgrades`,
-    concern: "nvidia",
     after: [NVIDIA_STEP_IDS.repo, NVIDIA_STEP_IDS.nouveau],
     ...withLib(`${NVIDIA_LIB}\n${DRIVER_LIB}`, DRIVER),
     vars: {
@@ -134,10 +125,8 @@ function driverStep(profile: Profile): Step {
       MOK_KEYS: "/var/lib/dkms/mok.pub /var/lib/shim-signed/mok/MOK.der",
       DRIVER_PROC_VERSION: "/proc/driver/nvidia/version",
     },
-    secrets: [],
     reboot: "if-needed",
-    destructive: false,
-  };
+  });
 }
 
 /** The NVIDIA driver: repository, nouveau out of the way, the pinned open-module driver. */

@@ -1,5 +1,5 @@
 import { scriptsBeside } from "../scripts.js";
-import type { Step } from "../step.js";
+import { defineStep, type Step } from "../step.js";
 
 const sh = scriptsBeside(import.meta.url);
 const SCRIPTS = { check: sh("packages.check.sh"), apply: sh("packages.apply.sh"), remove: sh("packages.remove.sh") };
@@ -11,15 +11,11 @@ const SCRIPTS = { check: sh("packages.check.sh"), apply: sh("packages.apply.sh")
  * lock waited for, an interrupted dpkg finished. Its remove leaves the packages installed.
  */
 export function packagesStep(args: { id: string; title: string; concern: string; packages: readonly string[]; after?: readonly string[] }): Step {
-  return {
+  return defineStep(args.concern, {
     id: args.id,
     title: args.title,
-    concern: args.concern,
     after: args.after ?? [],
     ...SCRIPTS,
     vars: { PACKAGES: [...args.packages].join(" ") },
-    secrets: [],
-    reboot: "never",
-    destructive: false,
-  };
+  });
 }

@@ -1,7 +1,7 @@
 import { scriptsBeside } from "../scripts.js";
 import type { Profile } from "../../profile/schema/profile.js";
 import type { Concern } from "../concern.js";
-import type { Step } from "../step.js";
+import { defineStep, type Step } from "../step.js";
 import { NVIDIA_LIB, NVIDIA_STEP_IDS, STATE_DIR } from "../nvidia/index.js";
 import { PERSISTENCED_PACKAGE } from "../nvidia/packages.js";
 import { textFunction } from "../base/lib.js";
@@ -81,10 +81,9 @@ export const PERSISTENCED_DROPIN = [
 ].join("\n");
 
 function persistencedStep(): Step {
-  return {
+  return defineStep("gpu-power", {
     id: POWER_STEP_IDS.persistenced,
     title: "nvidia-persistenced in persistence mode, enabled",
-    concern: "gpu-power",
     after: [NVIDIA_STEP_IDS.driver],
     check: `${NVIDIA_LIB}\n${PERSISTENCED.check}`,
     apply: `${NVIDIA_LIB}\n${PERSISTENCED.apply}`,
@@ -97,10 +96,7 @@ function persistencedStep(): Step {
       DROPIN_FILE: POWER_PATHS.persistencedDropIn,
       DROPIN_TEXT: PERSISTENCED_DROPIN,
     },
-    secrets: [],
-    reboot: "never",
-    destructive: false,
-  };
+  });
 }
 
 function limitsStep(profile: Profile): Step {
@@ -108,10 +104,9 @@ function limitsStep(profile: Profile): Step {
   const title = set.length
     ? `GPU power limits (${set.map((g) => `${g.count} x ${g.powerLimitW} W`).join(", ")}), kept across reboots`
     : "GPU power limits: the cards' defaults (the profile sets none), kept across reboots";
-  return {
+  return defineStep("gpu-power", {
     id: POWER_STEP_IDS.limits,
     title,
-    concern: "gpu-power",
     after: [profile.nvidia.persistence ? POWER_STEP_IDS.persistenced : NVIDIA_STEP_IDS.driver],
     check: `${LIMITS_LIB}\n${LIMITS.check}`,
     apply: `${LIMITS_LIB}\n${LIMITS.apply}`,
@@ -124,10 +119,7 @@ function limitsStep(profile: Profile): Step {
       UNIT_FILE: POWER_PATHS.unit,
       UNIT_TEXT: gpuPowerLimitsUnit(),
     },
-    secrets: [],
-    reboot: "never",
-    destructive: false,
-  };
+  });
 }
 
 /** Persistence mode and each GPU's power limit, set now and at every boot. */

@@ -1,6 +1,6 @@
 import { STORAGE_MOUNTED } from "../shared.js";
 import type { Profile } from "../../profile/schema/profile.js";
-import type { Step } from "../step.js";
+import { defineStep, type Step } from "../step.js";
 import { packagesStep } from "../packages/index.js";
 import { FSTAB, MDADM_CONF, storageLayout, type DataFilesystem, type RaidArray, type StorageLayout } from "./layout.js";
 import { bashBody, storageSh } from "./sh.js";
@@ -24,10 +24,9 @@ const lines = (xs: readonly string[]) => xs.join("\n");
 
 export function raid0ArrayStep(array: RaidArray, wipe: readonly string[], after: readonly string[], reformat: readonly string[] = []): Step {
   const libs = lib("raid0.sh");
-  return {
+  return defineStep(CONCERN, {
     id: "storage-raid0-array",
     title: `RAID 0 ${array.device} over ${array.members.length} drives (${array.chunkKiB} KiB chunk), named in mdadm.conf`,
-    concern: CONCERN,
     after,
     check: bashBody(...libs, storageSh("raid0.check.sh")),
     apply: bashBody(...libs, storageSh("raid0.apply.sh")),
@@ -43,19 +42,17 @@ export function raid0ArrayStep(array: RaidArray, wipe: readonly string[], after:
       // blkid prints UUIDs in lower case.
       REFORMAT: lines(reformat.map((u) => u.toLowerCase())),
     },
-    secrets: [],
     // An array found running under another name (md127) is named in mdadm.conf; it takes that name at the next boot.
     reboot: "if-needed",
     destructive: true,
-  };
+  });
 }
 
 export function filesystemStep(fs: DataFilesystem, wipe: readonly string[], after: readonly string[], reformat: readonly string[] = []): Step {
   const libs = lib("filesystem.sh");
-  return {
+  return defineStep(CONCERN, {
     id: `storage-filesystem-${fs.slug}`,
     title: `${fs.fstype} on ${fs.device} (for ${fs.mountpoint})`,
-    concern: CONCERN,
     after,
     check: bashBody(...libs, storageSh("filesystem.check.sh")),
     apply: bashBody(...libs, storageSh("filesystem.apply.sh")),
@@ -71,19 +68,16 @@ export function filesystemStep(fs: DataFilesystem, wipe: readonly string[], afte
       // blkid prints UUIDs in lower case.
       REFORMAT: lines(reformat.map((u) => u.toLowerCase())),
     },
-    secrets: [],
-    reboot: "never",
     destructive: true,
-  };
+  });
 }
 
 export function mountedStep(layout: StorageLayout, after: readonly string[]): Step {
   const libs = [storageSh("common.sh"), storageSh("mounted.sh")];
   const mounts = layout.filesystems.map((f) => `${f.device} ${f.mountpoint} ${f.fstype} ${f.fstype === "xfs" ? 0 : 2}`);
-  return {
+  return defineStep(CONCERN, {
     id: STORAGE_MOUNTED,
     title: `data filesystems in fstab by UUID and mounted: ${layout.filesystems.map((f) => f.mountpoint).join(", ")}`,
-    concern: CONCERN,
     after,
     check: bashBody(...libs, storageSh("mounted.check.sh")),
     apply: bashBody(...libs, storageSh("mounted.apply.sh")),
@@ -93,26 +87,19 @@ export function mountedStep(layout: StorageLayout, after: readonly string[]): St
       FSTAB_OPTIONS: fstabOptions(layout.config.deviceTimeoutSec),
       FSTAB,
     },
-    secrets: [],
-    reboot: "never",
-    destructive: false,
-  };
+  });
 }
 
 export function fstrimStep(after: readonly string[]): Step {
-  return {
+  return defineStep(CONCERN, {
     id: "storage-fstrim",
     title: "weekly TRIM of the data filesystems (fstrim.timer)",
-    concern: CONCERN,
     after,
     check: bashBody(storageSh("fstrim.check.sh")),
     apply: bashBody(storageSh("fstrim.apply.sh")),
     remove: bashBody(storageSh("fstrim.remove.sh")),
     vars: {},
-    secrets: [],
-    reboot: "never",
-    destructive: false,
-  };
+  });
 }
 
 /**
