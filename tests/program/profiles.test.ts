@@ -7,8 +7,7 @@ import { checkProfileFile } from "../../src/budget/check.js";
 import { formatReport } from "../../src/budget/format.js";
 import { CONCERNS, planSteps, type Concern } from "../../src/host/plan.js";
 import type { Step } from "../../src/host/step.js";
-import { shellcheck } from "../helpers/lint.js";
-import { FAKE_CONCERNS, installMocks, isSecretWrapped, plainStrings, registered, reset, TEST_HOST_KEY, TEST_KEY, unwrap, value } from "./harness.js";
+import { FAKE_CONCERNS, installMocks, isSecretWrapped, plainStrings, registered, reset, TEST_HOST_KEY, TEST_KEY, value } from "./harness.js";
 
 let program: typeof import("../../src/pulumi/program.js");
 beforeAll(async () => {
@@ -77,13 +76,9 @@ async function assertWiring(file: string, concerns: readonly Concern[]) {
     expect(r.inputs.logging, s.id).toBe("none");
   }
 
-  // What runs on the host: sudo -n bash -s with a script that shellcheck finds clean.
-  const scripts = new Set<string>();
-  for (const r of remote) {
-    expect(r.inputs.create, r.name).toBe("sudo -n bash -s");
-    scripts.add(unwrap(r.inputs.stdin) as string);
-  }
-  for (const script of scripts) expect(shellcheck(script)).toBe("");
+  // What runs on the host: sudo -n bash -s, the script on stdin (each one is linted in
+  // tests/unit/renderedScripts.test.ts).
+  for (const r of remote) expect(r.inputs.create, r.name).toBe("sudo -n bash -s");
 }
 
 describe.each(PROFILES)("%s", (file) => {

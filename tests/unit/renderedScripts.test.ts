@@ -2,8 +2,10 @@
  * Every script aiws would send to a host, for every shipped and lab profile: each step's
  * converge script (secrets stand-ins), its drift check, its remove command, and for a step
  * that may reboot the wait's scripts (the local wait for the host to go down, the check run
- * once it is back). One table-driven test:
- * - each distinct script is clean under shellcheck;
+ * once it is back). The converge script carries the step's phases in quoted here-documents,
+ * which shellcheck does not read: each phase is linted as the file the runner runs
+ * (phaseFile). One table-driven test:
+ * - each distinct script and phase file is clean under shellcheck;
  * - a digest of each step's scripts is kept in __snapshots__/rendered-scripts.txt, so a change
  *   that alters what runs on hosts shows as exactly the steps it alters (`vitest -u` takes a
  *   change that is meant, and the commit says why).
@@ -13,7 +15,7 @@ import { createHash } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { planProfile } from "../../src/host/planProfile.js";
-import { renderScript } from "../../src/host/render.js";
+import { phaseFile, renderScript } from "../../src/host/render.js";
 import type { Step } from "../../src/host/step.js";
 import { removeCommand } from "../../src/pulumi/stepCommand.js";
 import { rebootWaitStep, scheduleRebootSnippet, waitDownCommand } from "../../src/pulumi/reboot.js";
@@ -69,10 +71,13 @@ describe("every script of every shipped and lab profile", () => {
     await expect(`${lines.join("\n")}\n`).toMatchFileSnapshot("__snapshots__/rendered-scripts.txt");
   });
 
-  it.skipIf(lacks("shellcheck"))("each distinct script is clean under shellcheck", () => {
+  it.skipIf(lacks("shellcheck"))("each distinct script and phase file is clean under shellcheck", () => {
     const distinct = new Map<string, string>();
     for (const p of planned) {
-      for (const step of p.steps) for (const [kind, text] of Object.entries(scriptsOf(step))) if (!distinct.has(text)) distinct.set(text, `${p.file} ${step.id} ${kind}`);
+      for (const step of p.steps) {
+        const phases = Object.fromEntries((["check", "apply", "remove"] as const).map((ph) => [`${ph} phase`, phaseFile(step, ph)]));
+        for (const [kind, text] of Object.entries({ ...scriptsOf(step), ...phases })) if (!distinct.has(text)) distinct.set(text, `${p.file} ${step.id} ${kind}`);
+      }
     }
     const findings: string[] = [];
     for (const [text, where] of distinct) {

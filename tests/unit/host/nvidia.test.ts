@@ -2,8 +2,6 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { shellcheck } from "../../helpers/lint.js";
-import { phaseFile } from "../../../src/host/render.js";
 import type { Step } from "../../../src/host/step.js";
 import { nvidiaConcern, driverPinText, unattendedUpgradesText } from "../../../src/host/nvidia/index.js";
 import {
@@ -101,12 +99,7 @@ describe("nvidia steps", () => {
     expect(driverPinText("580")).toMatch(/^Package: nvidia-\* libnvidia-\* libcuda1 /m);
     expect(unattendedUpgradesText()).toContain('Unattended-Upgrade::Package-Blacklist {\n    "^nvidia-.*$";\n    "^libnvidia-.*$";');
   });
-
-  it("every phase is shellcheck-clean", () => {
-    for (const step of nvidiaConcern.steps(shipped("quad-gpu"))) {
-      for (const phase of ["check", "apply", "remove"] as const) expect(shellcheck(phaseFile(step, phase)), `${step.id} ${phase}`).toBe("");
-    }
-  });
+  // Every phase of every shipped profile's steps is linted in tests/unit/renderedScripts.test.ts.
 });
 
 /** A host in a temporary directory: os-release, fake dpkg/apt/mokutil/nvidia-smi, the files the steps write. */
