@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parsePowerSection, parseQueryGpuCsv, smiValue } from "../../../src/nvidia-smi/parse.js";
+import { parseQueryGpuCsv, smiValue } from "../../../src/nvidia-smi/parse.js";
+import { parsePowerSection } from "../../helpers/nvidiaSmiPower.js";
 import { repoRoot } from "./base-harness.js";
 
 const fixture = (name: string) => readFileSync(join(repoRoot, "tests/fixtures/nvidia-smi", name), "utf8");

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { parsePowerSection } from "../../helpers/nvidiaSmiPower.js";
 
 const smi = fileURLToPath(new URL("../../../lab/nvidia-smi/nvidia-smi", import.meta.url));
 const persistenced = fileURLToPath(new URL("../../../lab/nvidia-smi/nvidia-persistenced", import.meta.url));
@@ -151,6 +152,10 @@ describe("-q -d POWER", () => {
       "        Max Power Limit                                : 325.00 W",
     ]);
     expect(block).toContain("    Power Samples\n        Duration                                       : Not Found");
+    // Read as a real driver's report is read (the oracle checked against real output).
+    expect(parsePowerSection(out)).toEqual([
+      { busId: "00000000:61:00.0", layout: "gpu-power-readings", management: null, drawW: 22.51, instantDrawW: 22.73, limitW: 310, enforcedLimitW: 290, defaultLimitW: 300, minLimitW: 250, maxLimitW: 325 },
+    ]);
   });
 });
 
