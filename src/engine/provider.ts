@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sshDestination } from "../ssh/validate.js";
 import { knownHostsEntry } from "../ssh/knownHosts.js";
+import { isDialFailure, withDialRetry } from "../ssh/dial.js";
 
 export interface Connection {
   readonly host: string;
@@ -31,11 +32,7 @@ export interface Ran {
   readonly error?: string;
 }
 
-/** ssh's messages for a dial that failed before any session: the provider retries those. */
-const DIAL_FAILURE = /connect to host .* port \d+: |kex_exchange_identification|Connection (closed|reset) by .* port \d+|banner exchange|Connection timed out during banner exchange/;
-
 export const trimNewline = (s: string) => s.replace(/\r?\n$/, "");
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export function runProcess(file: string, args: readonly string[], stdin: string, onSpawn: ((c: ChildProcess) => void) | undefined): Promise<Ran> {
   return new Promise((resolve) => {
@@ -77,16 +74,9 @@ export async function runRemote(conn: Connection, command: string, stdin: string
       command,
     ];
     const limit = conn.dialErrorLimit ?? 10;
-    let delay = 100;
-    for (let failures = 0; ; ) {
-      const r = await runProcess("ssh", args, stdin, onSpawn);
-      const dialFailed = r.code === 255 && r.stdout === "" && DIAL_FAILURE.test(r.stderr);
-      if (!dialFailed) return r;
-      failures++;
-      if (limit >= 0 && failures > limit) return { ...r, error: `could not dial ${conn.host}:${port} after ${failures} tries: ${r.stderr.trim()}` };
-      await sleep(delay);
-      delay = Math.min(delay * 1.5, 5000);
-    }
+    const { result, failures } = await withDialRetry(() => runProcess("ssh", args, stdin, onSpawn), { limit, timeouts: true });
+    if (isDialFailure(result, { timeouts: true })) return { ...result, error: `could not dial ${conn.host}:${port} after ${failures} tries: ${result.stderr.trim()}` };
+    return result;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

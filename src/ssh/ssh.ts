@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { PrivateAgent } from "./agent.js";
 import { hostTrustOptions, type HostTrust } from "./hostTrust.js";
 import { sshDestination } from "./validate.js";
+import { withDialRetry } from "./dial.js";
 
 /** Where and as whom to reach a workstation. */
 export interface SshTarget {
@@ -84,6 +85,11 @@ export class SshSession {
     return this.exec(command, "", opts.timeoutMs);
   }
 
+  /**
+   * One command over the shared connection. A dial the host refused or reset before any
+   * session (sshd restarting, its MaxStartups throttle) is tried again, a few times within
+   * seconds (src/ssh/dial.ts); a dial that timed out is not: it already waited ConnectTimeout.
+   */
   private async exec(remote: string, stdin: string, timeoutMs = 600_000): Promise<RunResult> {
     let socket: string | undefined;
     try {
@@ -91,6 +97,10 @@ export class SshSession {
     } catch (e) {
       return { code: SSH_FAILED, stdout: "", stderr: (e as Error).message };
     }
+    return (await withDialRetry(() => this.execOnce(remote, socket, stdin, timeoutMs), { limit: 4, timeouts: false })).result;
+  }
+
+  private execOnce(remote: string, socket: string | undefined, stdin: string, timeoutMs: number): Promise<RunResult> {
     return new Promise((resolve) => {
       const child = spawn("ssh", this.args(remote, socket), { stdio: ["pipe", "pipe", "pipe"] });
       // Kept as bytes and decoded once: a chunk may end inside a multi-byte UTF-8 character.
