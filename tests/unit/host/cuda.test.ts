@@ -6,6 +6,7 @@ import type { Step } from "../../../src/host/step.js";
 import { cudaConcern, cudaProfileScript } from "../../../src/host/cuda/index.js";
 import type { Profile } from "../../../src/profile/schema/profile.js";
 import { SHIPPED, fake, runBash, runPhase, shipped, tempDir, withVars } from "./base-harness.js";
+import { needTools } from "../../helpers/systemTools.js";
 
 describe("cuda steps", () => {
   for (const name of SHIPPED) {
@@ -22,6 +23,7 @@ describe("cuda steps", () => {
 
   // Every phase of every shipped profile's steps is linted in tests/unit/renderedScripts.test.ts.
   it("the profile.d script is POSIX sh, shellcheck-clean", () => {
+    needTools("shellcheck");
     const dir = tempDir();
     writeFileSync(join(dir, "cuda.sh"), cudaProfileScript("13.0"));
     expect(execFileSync("shellcheck", ["--shell=sh", "--severity=style", join(dir, "cuda.sh")], { encoding: "utf8" })).toBe("");
