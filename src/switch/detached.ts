@@ -37,6 +37,8 @@ export interface LongPhase {
   readonly progress: { readonly base?: string; readonly now: string };
   /** The whole job, for the percentage and the time left (unknown: undefined). */
   readonly total?: { readonly files: number; readonly bytes: number };
+  /** Whether `--resume` follows it after a cut (default); one that is not is stopped by the migration's way back. */
+  readonly resumable?: boolean;
 }
 
 export interface FollowOptions {
@@ -66,7 +68,11 @@ export async function runLongPhase(host: RootShell, phase: LongPhase, opts: Foll
   const reportMs = opts.reportMs ?? 30_000;
   const unit = unitName(phase);
   const lost = (why: string) =>
-    new MigrationStop(`lost the host while ${phase.what} runs there (${why}); it goes on as ${unit}: run the switch again with --resume to follow it`);
+    new MigrationStop(
+      phase.resumable === false
+        ? `lost the host while ${phase.what} ran there (${why})`
+        : `lost the host while ${phase.what} runs there (${why}); it goes on as ${unit}: run the switch again with --resume to follow it`,
+    );
 
   const dir = dirOf(phase.id, opts.runRoot);
   const started = await host.runScript(startScript(phase, dir), { timeoutMs: 600_000 });
@@ -148,6 +154,8 @@ function startScript(p: LongPhase, dir: string): string {
     `  echo "${p.what} runs on the host as ${unit} (a cut connection does not stop it)"`,
     "else",
     `  setsid bash -c ${shellQuote(wrapper)} _ "$d" ${p.name} </dev/null >/dev/null 2>&1 &`,
+    // Written here too, so that the first poll finds it (the wrapper writes its own pid again).
+    `  echo $! >"$d/${p.name}.pid"`,
     `  echo "${p.what} runs on the host as process $! (a cut connection does not stop it)"`,
     "fi",
   ].join("\n");
@@ -160,7 +168,7 @@ function pollScript(p: LongPhase, dir: string): string {
     `if [[ -e "$d/${p.name}.rc" ]]; then echo "done"; exit 0; fi`,
     // Not running and no status: look once more (the status is written as the run ends).
     `if ! ${aliveTest(p.name, unitName(p))}; then sleep 1; if [[ -e "$d/${p.name}.rc" ]]; then echo "done"; else echo "gone"; fi; exit 0; fi`,
-    `echo "running $( ${p.progress.now} ) " | awk '{print $1, $2 + 0, $3 + 0}'`,
+    `echo "running $( ${p.progress.now} ) " | awk '{printf "%s %.0f %.0f\\n", $1, $2, $3}'`,
   ].join("\n");
 }
 
@@ -168,7 +176,21 @@ function collectScript(p: LongPhase, dir: string): string {
   return `d=${shellQuote(dir)}\ncat "$d/${p.name}.out"\ncat "$d/${p.name}.err" >&2\nexit "$(cat "$d/${p.name}.rc")"`;
 }
 
-/** The run folder of a migration, removed once it has ended verified. */
+/** The run folder of a migration. */
 export function runFolder(id: string): string {
   return dirOf(id);
+}
+
+/** Bash that stops every detached run of migration `id` still going (its unit, or the process of its pid file). */
+export function stopRunsScript(id: string, runRoot = RUN_ROOT): string {
+  const d = shellQuote(dirOf(id, runRoot));
+  return [
+    `systemctl stop ${shellQuote(`aiws-migration-${id}-*`)} 2>/dev/null || true`,
+    `for f in ${d}/*.pid; do`,
+    '  [[ -e $f ]] || continue',
+    '  p=$(cat "$f" 2>/dev/null) || continue',
+    // setsid made the wrapper a process group of its own: the group is the body and its children too.
+    `  if [[ -n $p ]] && grep -qaF -- ${d} "/proc/$p/cmdline" 2>/dev/null; then kill -- "-$p" 2>/dev/null || kill -- "$p" 2>/dev/null || true; fi`,
+    "done",
+  ].join("\n");
 }

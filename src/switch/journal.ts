@@ -6,7 +6,16 @@ import type { RunResult } from "../ssh/ssh.js";
  * passed, so that `--resume` goes on from there after any stop, whoever ran it.
  */
 export const JOURNAL = `${STATE_DIR}/migration-journal.json`;
-export type Stage = "verified" | "rebuilding" | "rebuilt" | "restored" | "compared";
+/** While it exists, aiws-backup refuses to run (src/host/backup/host/backup-run): the data volumes are not to be trusted. */
+export const IN_PROGRESS = `${STATE_DIR}/migration-in-progress`;
+/** What backup-run compares each data filesystem with (src/host/backup/host/backup-lib.sh). */
+export const BACKUP_GUARD = `${STATE_DIR}/backup-guard`;
+/** "mismatched": the comparison found restored files that differ; a resume restores again. */
+export type Stage = "verified" | "rebuilding" | "rebuilt" | "restored" | "mismatched" | "compared";
+/** The stages in the order a migration passes them. */
+export const STAGES: readonly Stage[] = ["verified", "rebuilding", "rebuilt", "restored", "mismatched", "compared"];
+/** The migration's id as runMigration makes it (a UTC time): it names folders and units. */
+const ID = /^\d{8}T\d{6}Z$/;
 export interface Journal {
   readonly version: 1;
   readonly id: string;
@@ -16,6 +25,8 @@ export interface Journal {
   readonly snapshot: string;
   readonly stage: Stage;
   readonly files?: { readonly from: string; readonly to: string };
+  /** How many files the manifest held when the data was verified: a resume finds the same. */
+  readonly manifestFiles?: number;
 }
 
 /** The journal of the migration in progress on the host, or why there is none to resume. */
@@ -26,7 +37,8 @@ export async function readJournal(host: { runScript(script: string, opts?: { tim
   if (!text) return { error: `there is no migration to resume on this host (${JOURNAL} is absent): a migration that stopped before the rebuild put the old layout back; run the switch with --migrate again` };
   try {
     const j = JSON.parse(text) as Journal;
-    if (j.version !== 1 || typeof j.snapshot !== "string" || typeof j.stage !== "string") throw new Error("fields");
+    if (j.version !== 1 || typeof j.snapshot !== "string" || !STAGES.includes(j.stage) || typeof j.id !== "string" || !ID.test(j.id)) throw new Error("fields");
+    if (j.manifestFiles !== undefined && !Number.isSafeInteger(j.manifestFiles)) throw new Error("fields");
     return j;
   } catch {
     return { error: `${JOURNAL} is not a migration journal (${lastLines(text)}): resume by hand, or remove it` };

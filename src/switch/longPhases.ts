@@ -12,19 +12,23 @@ import { runFolder, type LongPhase } from "./detached.js";
 export const MANIFEST = `${STATE_DIR}/migration-manifest.sha256z`;
 
 /** The files of the old layout that are hashed: regular files, one filesystem each, no lost+found. */
+/*
+ * Every awk here prints its sums with printf "%.0f": mawk, Debian's and Ubuntu's default awk,
+ * prints a number of 2^31 or more with print as 1.8e+10, which no parser takes for bytes.
+ */
 const findFiles = (mounts: readonly string[]) => `find ${mounts.map(shellQuote).join(" ")} -xdev -type f ! -path '*/lost+found/*'`;
 
 /**
  * sha256sum over one batch of names (xargs -n), then "FILES BYTES" of the batch appended to
  * $AIWS_PROGRESS. Its exit status is sha256sum's, so xargs ends 123 when a file could not be read.
  */
-const HASH_BATCH = `sha256sum -z -- "$@"; rc=$?; stat -c %s -- "$@" 2>/dev/null | awk -v n=$# '{s += $1} END {print n, s + 0}' >>"$AIWS_PROGRESS"; exit $rc`;
+const HASH_BATCH = `sha256sum -z -- "$@"; rc=$?; stat -c %s -- "$@" 2>/dev/null | awk -v n=$# '{s += $1} END {printf "%.0f %.0f\\n", n, s}' >>"$AIWS_PROGRESS"; exit $rc`;
 
-const batchProgress = (file: string) => ({ now: `awk '{n += $1; s += $2} END {print n + 0, s + 0}' ${shellQuote(file)} 2>/dev/null || echo 0 0` });
+const batchProgress = (file: string) => ({ now: `awk '{n += $1; s += $2} END {printf "%.0f %.0f\\n", n, s}' ${shellQuote(file)} 2>/dev/null || echo 0 0` });
 
 /** What to hash before the rebuild: "FILES BYTES" of findFiles, for the progress lines' totals. */
 export function countFilesScript(mounts: readonly string[]): string {
-  return `${findFiles(mounts)} -printf '%s\\n' | awk '{n++; s += $1} END {print n + 0, s + 0}'`;
+  return `${findFiles(mounts)} -printf '%s\\n' | awk '{n++; s += $1} END {printf "%.0f %.0f\\n", n, s}'`;
 }
 
 export function parseCount(out: string): { files: number; bytes: number } | undefined {
@@ -39,6 +43,8 @@ export function hashPhase(id: string, mounts: readonly string[], total: { files:
     id,
     name: "hash",
     what: "hashing the data",
+    // Before the journal: a cut here puts the old layout back, and the migration starts anew.
+    resumable: false,
     script: [
       "set -euo pipefail",
       `export AIWS_PROGRESS=${shellQuote(progress)}`,
@@ -61,8 +67,8 @@ export function restorePhase(id: string, snapshot: string, includes: readonly st
     what: "restic restore",
     script: `set -euo pipefail\n${RESTIC_WRAPPER} restore ${shellQuote(snapshot)} --target / ${includes.map((m) => `--include ${shellQuote(m)}`).join(" ")} --verify`,
     progress: {
-      base: `${df} | awk 'NR > 1 {s += $1; n += $2} END {print n + 0, s + 0}'`,
-      now: `read -r bf bb <"$d/restore.base"; ${df} | awk -v bf="$bf" -v bb="$bb" 'NR > 1 {s += $1; n += $2} END {print (n > bf ? n - bf : 0), (s > bb ? s - bb : 0)}'`,
+      base: `${df} | awk 'NR > 1 {s += $1; n += $2} END {printf "%.0f %.0f\\n", n, s}'`,
+      now: `read -r bf bb <"$d/restore.base"; ${df} | awk -v bf="$bf" -v bb="$bb" 'NR > 1 {s += $1; n += $2} END {printf "%.0f %.0f\\n", (n > bf ? n - bf : 0), (s > bb ? s - bb : 0)}'`,
     },
     total,
   };

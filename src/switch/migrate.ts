@@ -1,67 +1,26 @@
-import type { Profile } from "../profile/schema/profile.js";
-import { RESTIC_WRAPPER, STATE_DIR } from "../host/backup/paths.js";
+import { RESTIC_WRAPPER } from "../host/backup/paths.js";
 import { isBackupFresh } from "../host/backup/status.js";
 import { shellQuote } from "../host/render.js";
 import { dataMountpoints, droppedWithDataScript, isUnder } from "./migration.js";
-import { JOURNAL, lastLines, readJournal, type Journal, type Stage } from "./journal.js";
+import { BACKUP_GUARD, IN_PROGRESS, JOURNAL, STAGES, lastLines, readJournal, type Journal, type Stage } from "./journal.js";
 import { REFORMAT_CONFIRMED, STOPPED_UNITS, mountBackScript, quiesceScript, resumeScript, unitsToStop, unmountScript, unquiesceScript } from "./quiesce.js";
 import { classifyUnbacked, unbackedRefusal } from "./unbacked.js";
 import { capacityRefusal, driveSizesScript, newFilesystems, parseDriveSizes } from "./capacity.js";
 import { parseManifest, parseSnapshot, readStatus, snapshotFiles } from "./snapshot.js";
 import { MigrationStop } from "./stop.js";
-import { runFolder, runLongPhase, type FollowOptions, type LongPhase, type RootShell } from "./detached.js";
+import { RUN_ROOT, runLongPhase, stopRunsScript, type LongPhase } from "./detached.js";
 import { MANIFEST, comparePhase, countFilesScript, hashPhase, parseCount, restorePhase } from "./longPhases.js";
+import type { MigrationArgs, MigrationResult, PhaseResult } from "./migrateTypes.js";
 
-export interface MigrationArgs {
-  readonly host: RootShell;
-  readonly from: Profile;
-  readonly to: Profile;
-  /** Converges the host to `to` (`pulumi up`, or the e2e engine). Throws when it fails. */
-  readonly converge: () => Promise<void>;
-  /**
-   * backup.exclude entries whose files the owner gives up (`--discard /data/models`): a rebuild
-   * destroys what no snapshot holds. Files in no snapshot for any other reason always stop it.
-   */
-  readonly discard?: readonly string[];
-  readonly log?: (line: string) => void;
-  readonly now?: () => Date;
-  /**
-   * Continue the migration the host's journal records (a cut connection, a stop after the
-   * rebuild), from the phase after the last one that ended, with the same verified snapshot.
-   */
-  readonly resume?: boolean;
-  /** How the long phases are followed (the tests poll without waiting). */
-  readonly follow?: Pick<FollowOptions, "pollMs" | "reportMs">;
-  /** The profile files, kept in the journal so that `switch --resume` finds them again. */
-  readonly files?: { readonly from: string; readonly to: string };
-}
+export type { MigrationArgs, MigrationResult, PhaseResult };
 
-export interface PhaseResult {
-  readonly name: string;
-  readonly seconds: number;
-  readonly detail: string;
-}
 
-export interface MigrationResult {
-  readonly ok: boolean;
-  readonly phases: readonly PhaseResult[];
-  /** Files compared after the restore. */
-  readonly files: number;
-  /** Restored files whose hash differs from the one recorded before, or that are missing. */
-  readonly mismatches: readonly string[];
-  /** Why it stopped, when it did; says whether anything on the host was changed. */
-  readonly error?: string;
-  /** What the owner must still do after a migration that ended with the data verified. */
-  readonly warnings?: readonly string[];
-}
-
-/** While it exists, aiws-backup refuses to run (src/host/backup/host/backup-run): the data volumes are not to be trusted. */
-const IN_PROGRESS = `${STATE_DIR}/migration-in-progress`;
-/** What backup-run compares each data filesystem with (src/host/backup/host/backup-lib.sh). */
-const BACKUP_GUARD = `${STATE_DIR}/backup-guard`;
-
-/** How long one command in the session may run (the long phases run detached: longPhases.ts). */
-const PHASE_TIMEOUT_MS = 3_600_000;
+/**
+ * How long one command in the session may run. The long phases run detached (longPhases.ts);
+ * the backup and the repository check run as oneshot units the session waits for, which on
+ * terabytes over 1 GbE takes hours.
+ */
+const PHASE_TIMEOUT_MS = 6 * 3_600_000;
 
 /**
  * A storage layout change, data first: back up now, verify the repository, record a hash of
@@ -110,7 +69,7 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
   /** Every new mountpoint mounted: what the restore and the comparison write and read. */
   const newLayoutCheck = newMounts.map((m) => `mountpoint -q ${shellQuote(m)} || { echo "${m} is not mounted: the new layout is not in place" >&2; exit 1; }`).join("\n");
   const journal = async (stage: Stage) => {
-    const j: Journal = { version: 1, id, from: fromSig, to: toSig, snapshot, stage, ...(a.files ? { files: a.files } : {}) };
+    const j: Journal = { version: 1, id, from: fromSig, to: toSig, snapshot, stage, manifestFiles: files, ...(a.files ? { files: a.files } : {}) };
     await root(`printf '%s\\n' ${shellQuote(JSON.stringify(j))} >${JOURNAL}.tmp && mv -f ${JOURNAL}.tmp ${JOURNAL}`, "writing the migration's journal");
   };
   /** A long phase, run detached on the host and followed (detached.ts): its stdout, or a stop naming it. */
@@ -122,10 +81,7 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
   /** The files kept across the migration and their bytes, for the progress lines. */
   const keptTotal = () => ({ files: kept.length, bytes: kept.reduce((n, m) => n + (inSnapshot.get(m.path) ?? 0), 0) });
   /** Whether a phase still has to run: always, unless resuming past it. */
-  const todo = (ends: Stage) => {
-    const order: Stage[] = ["verified", "rebuilding", "rebuilt", "restored", "compared"];
-    return !passed || order.indexOf(passed) < order.indexOf(ends);
-  };
+  const todo = (ends: Stage) => !passed || STAGES.indexOf(passed) < STAGES.indexOf(ends);
 
   try {
     if (mounts.length === 0) throw new MigrationStop("the current profile mounts no data: there is nothing to migrate");
@@ -155,6 +111,8 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
         inSnapshot = await snapshotFiles(root, mounts, snapshot);
         kept = parseManifest(await root(`cat ${MANIFEST}`, "reading the manifest")).filter((m) => inSnapshot.has(m.path));
         files = kept.length;
+        // An emptied or truncated manifest would compare nothing and pass.
+        if (j.manifestFiles !== undefined && j.manifestFiles !== files) throw new MigrationStop(`${MANIFEST} names ${files} file(s) of the snapshot, but ${j.manifestFiles} were hashed before the rebuild: the manifest was changed since; restore from the snapshot ${snapshot.slice(0, 8)} by hand`);
       }
     } else {
       // A second migration must not start over one in progress: its way back would remove the
@@ -245,7 +203,9 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       return `${a.from.storage?.layout} -> ${a.to.storage?.layout}, mounted at ${newMounts.join(", ")}`;
     });
     // A resume after the restore restores again: a comparison that failed is repaired by it.
-    if (todo("compared")) await phase("restore", async () => {
+    // A resume after a comparison that found differences restores again; after a restore that
+    // ended, it goes straight to the comparison (following it if it still runs).
+    if (todo("restored") || passed === "mismatched") await phase("restore", async () => {
       const includes = mounts.filter((m) => !dropped.includes(m));
       // Without an --include restic restores the whole snapshot under / (over /etc and /home).
       if (includes.length === 0) {
@@ -266,7 +226,10 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       const now = new Map(parseManifest(r.stdout).map((m) => [m.path, m.hash]));
       mismatches = kept.filter((m) => now.get(m.path) !== m.hash).map((m) => m.path);
       const same = kept.length - mismatches.length;
-      if (mismatches.length > 0) throw new MigrationStop(`${mismatches.length} of ${files} restored file(s) differ from the hash recorded before, or are missing: ${mismatches.slice(0, 5).join(", ")}`);
+      if (mismatches.length > 0) {
+        await journal("mismatched");
+        throw new MigrationStop(`${mismatches.length} of ${files} restored file(s) differ from the hash recorded before, or are missing: ${mismatches.slice(0, 5).join(", ")}`);
+      }
       if (same !== files) throw new MigrationStop(`compared ${same} file(s), expected ${files}`);
       // The data is verified on the new filesystems: the backup's guard (backup-run) takes them
       // as they are now, instead of refusing them as "another filesystem".
@@ -276,7 +239,8 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
     });
     await phase("resume", async () => {
       const started = (await root(resumeScript(), "starting the stopped units again")).trim();
-      await root(`rm -f ${JOURNAL}\nrm -rf ${shellQuote(runFolder(id))}`, "closing the migration's journal");
+      // Every migration's run folder: an aborted attempt's hold a copy of the manifest.
+      await root(`rm -f ${JOURNAL}\nrm -rf ${RUN_ROOT}`, "closing the migration's journal");
       return started;
     });
     return { ok: true, phases, files, mismatches, ...(warnings.length ? { warnings } : {}) };
@@ -289,7 +253,7 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       state = "nothing on the host was changed";
     } else {
       // Nothing destroyed: back to where it was, the old filesystems writable and the units running.
-      const back = await a.host.runScript(`set -euo pipefail\nrm -f ${IN_PROGRESS} ${JOURNAL}\n${unquiesceScript(mounts)}`, { timeoutMs: 600_000 }).catch((err: Error) => ({ code: -1, stdout: "", stderr: err.message }));
+      const back = await a.host.runScript(`set -euo pipefail\n${stopRunsScript(id)}\nrm -f ${IN_PROGRESS} ${JOURNAL}\n${unquiesceScript(mounts)}`, { timeoutMs: 600_000 }).catch((err: Error) => ({ code: -1, stdout: "", stderr: err.message }));
       state =
         back.code === 0
           ? `no drive was touched: the old layout is mounted and writable again${back.stdout.trim() ? `; ${back.stdout.trim()}` : ""}`

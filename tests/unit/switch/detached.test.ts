@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { progressLine, runLongPhase, type LongPhase, type RootShell } from "../../../src/switch/detached.js";
+import { progressLine, runLongPhase, stopRunsScript, type LongPhase, type RootShell } from "../../../src/switch/detached.js";
 import { MigrationStop } from "../../../src/switch/stop.js";
 import { shellcheck } from "../../helpers/lint.js";
 import { lacks } from "../../helpers/systemTools.js";
@@ -70,6 +70,25 @@ describe("a long migration phase, run detached on the host", () => {
     expect(r.stdout).toBe("restored 42 files\n");
     // One run on the host, not two.
     expect(readFileSync(join(work, "runs"), "utf8")).toBe("run\n");
+  });
+
+  it("the way back of a stopped migration stops its runs still going (setsid: by the pid file naming its folder)", async () => {
+    const work = mkdtempSync(join(tmpdir(), "aiws-long-"));
+    const runRoot = join(work, "runs.d");
+    const real = localHost();
+    const cut: RootShell = { runScript: async (script, opts) => (script.includes('then echo "done"') ? { code: 255, stdout: "", stderr: "" } : real.runScript(script, opts)) };
+    await runLongPhase(cut, phase(work, 30), { pollMs: 100, runRoot }).catch(() => undefined);
+    const pid = readFileSync(join(runRoot, "20261203T010000Z/restore.pid"), "utf8").trim();
+    // Running: neither gone nor a zombie (this sandbox's init may not reap).
+    const running = (p: string) => { try { return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${p}/stat`, "utf8")); } catch { return false; } };
+    expect(running(pid)).toBe(true);
+    expect((await real.runScript(`set -euo pipefail\n${stopRunsScript("20261203T010000Z", runRoot)}\n`)).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(running(pid)).toBe(false);
+    // The body stopped too: its progress file no longer grows.
+    const size = readFileSync(join(work, "progress"), "utf8").length;
+    await new Promise((r) => setTimeout(r, 700));
+    expect(readFileSync(join(work, "progress"), "utf8").length).toBe(size);
   });
 
   it("a run that died without an exit status is reported, never taken for a success", async () => {

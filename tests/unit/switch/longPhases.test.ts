@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { STATE_DIR } from "../../../src/host/backup/paths.js";
-import { runLongPhase, RUN_ROOT, type LongPhase, type RootShell } from "../../../src/switch/detached.js";
+import { runLongPhase, RUN_ROOT, stopRunsScript, type LongPhase, type RootShell } from "../../../src/switch/detached.js";
 import { MANIFEST, comparePhase, countFilesScript, hashPhase, parseCount, restorePhase } from "../../../src/switch/longPhases.js";
 import { parseManifest } from "../../../src/switch/snapshot.js";
 import { shellcheck } from "../../helpers/lint.js";
@@ -85,12 +85,30 @@ describe("the migration's long phases", () => {
     expect(r.code).not.toBe(0);
   });
 
+  it("sums past 2^31 bytes come back as whole numbers under mawk too (Debian's and Ubuntu's awk), so the progress lines keep their figures", async () => {
+    const work = mkdtempSync(join(tmpdir(), "aiws-big-"));
+    // Sparse files: 6 GiB apparent, nothing written.
+    for (const n of ["a", "b"]) spawnSync("truncate", ["-s", "3G", join(work, n)]);
+    const host = localHost(join(work, "state"));
+    expect((await host.runScript(countFilesScript([work]))).stdout).toBe("2 6442450944\n");
+    const progress = join(work, "p");
+    writeFileSync(progress, "256 3221225472\n256 3221225472\n");
+    const now = hashPhase(ID, [work], undefined).progress.now.replaceAll(`${RUN_ROOT}/${ID}/hash.progress`, progress);
+    expect(spawnSync("bash", ["-c", now], { encoding: "utf8" }).stdout).toBe("512 6442450944\n");
+    // The poll's own line, through the follow loop: a figure in GB, not 6.44245e+09.
+    const lines: string[] = [];
+    const phase: LongPhase = { id: ID, name: "restore", what: "a test", script: "sleep 1", progress: { now: "echo 512 6442450944" }, total: { files: 1024, bytes: 12884901888 } };
+    await runLongPhase(host, phase, { pollMs: 100, reportMs: 0, runRoot: join(work, "runs"), log: (l) => lines.push(l) });
+    expect(lines.some((l) => l.includes("512 of 1024 files, 6.4 of 12.9 GB (50%)"))).toBe(true);
+  });
+
   it.skipIf(lacks("shellcheck"))("each phase's script is clean under shellcheck", () => {
     for (const p of [hashPhase(ID, ["/data", "/scratch"], { files: 1, bytes: 1 }), restorePhase(ID, "5e".repeat(32), ["/data"], ["/data"], { files: 1, bytes: 1 }), comparePhase(ID, { files: 1, bytes: 1 })]) {
       expect(shellcheck(p.script), p.name).toBe("");
       expect(shellcheck(`export d=${RUN_ROOT}/${ID}\n${p.progress.base ?? ""}\n${p.progress.now}\n`), p.name).toBe("");
     }
     expect(shellcheck(countFilesScript(["/data"]))).toBe("");
+    expect(shellcheck(`set -euo pipefail\n${stopRunsScript(ID)}\n`)).toBe("");
     expect(MANIFEST).toBe("/var/lib/aiws/migration-manifest.sha256z");
   });
 });

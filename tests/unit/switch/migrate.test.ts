@@ -81,10 +81,12 @@ function healthyHost(extra: (s: string) => Partial<RunResult> | undefined = () =
 }
 
 /** A healthy host that keeps the journal the migration writes, and fails the scripts `cut` matches once (ssh's 255). */
-function journaledHost(cut?: (s: string) => boolean) {
+function journaledHost(cut?: (s: string) => boolean, answer: (s: string) => Partial<RunResult> | undefined = () => undefined) {
   let journal = "";
   let cutDone = false;
   const host = healthyHost((s) => {
+    const a = answer(s);
+    if (a) return a;
     if (cut && !cutDone && cut(s)) {
       cutDone = true;
       return { code: 255, stdout: "", stderr: "" };
@@ -306,7 +308,7 @@ describe("the layout migration", () => {
       expect(first.ok).toBe(false);
       expect(first.error).toContain("restic restore did not start on the host (exit 255)");
       expect(first.error).toContain("go on where it stopped with --resume");
-      expect(JSON.parse(h.journal())).toEqual({ version: 1, id: "20261127T100000Z", from: "independent /data", to: "raid0 /data", snapshot: SNAP, stage: "rebuilt" });
+      expect(JSON.parse(h.journal())).toEqual({ version: 1, id: "20261127T100000Z", from: "independent /data", to: "raid0 /data", snapshot: SNAP, stage: "rebuilt", manifestFiles: 4 });
 
       const lines: string[] = [];
       const later = new Date(NOW.getTime() + 3_600_000);
@@ -360,9 +362,59 @@ describe("the layout migration", () => {
     it("--resume with no journal, or with another migration's, stops and says why", async () => {
       const none = await runMigration({ host: healthyHost(), from, to, resume: true, converge: async () => expect.unreachable(), now: () => NOW });
       expect(none.error).toContain("there is no migration to resume on this host (/var/lib/aiws/migration-journal.json is absent)");
-      const other = healthyHost((s) => (s.includes("cat /var/lib/aiws/migration-journal.json") ? { stdout: JSON.stringify({ version: 1, id: "x", from: "raid0 /data", to: "independent /a,/b", snapshot: SNAP, stage: "rebuilt" }) } : undefined));
+      const other = healthyHost((s) => (s.includes("cat /var/lib/aiws/migration-journal.json") ? { stdout: JSON.stringify({ version: 1, id: "20261101T000000Z", from: "raid0 /data", to: "independent /a,/b", snapshot: SNAP, stage: "rebuilt" }) } : undefined));
       const r = await runMigration({ host: other, from, to, resume: true, converge: async () => expect.unreachable(), now: () => NOW });
-      expect(r.error).toContain("the journal on the host is of another migration (raid0 /data -> independent /a,/b, id x), not of independent /data -> raid0 /data");
+      expect(r.error).toContain("the journal on the host is of another migration (raid0 /data -> independent /a,/b, id 20261101T000000Z), not of independent /data -> raid0 /data");
+    });
+
+    it("a journal whose id is not one the migration makes is refused: it names folders that are removed", async () => {
+      for (const id of ["../..", "", "x"]) {
+        const odd = healthyHost((s) => (s.includes("cat /var/lib/aiws/migration-journal.json") ? { stdout: JSON.stringify({ version: 1, id, from: "independent /data", to: "raid0 /data", snapshot: SNAP, stage: "rebuilt" }) } : undefined));
+        const r = await runMigration({ host: odd, from, to, resume: true, converge: async () => expect.unreachable(), now: () => NOW });
+        expect(r.error).toContain("/var/lib/aiws/migration-journal.json is not a migration journal");
+        expect(odd.scripts.some((x) => x.includes("rm -rf"))).toBe(false);
+      }
+    });
+
+    it("a manifest emptied or cut short since the rebuild stops the resume: it would compare nothing and pass", async () => {
+      const h = journaledHost((s) => s.includes(" restore "));
+      await runMigration({ host: h.host, from, to, converge: async () => undefined, now: () => NOW });
+      expect(JSON.parse(h.journal())).toMatchObject({ stage: "rebuilt", manifestFiles: 4 });
+      const emptied = healthyHost((s) => {
+        if (s.includes("cat /var/lib/aiws/migration-journal.json")) return { stdout: h.journal() };
+        if (s.includes("cat /var/lib/aiws/migration-manifest.sha256z")) return { stdout: "" };
+        return undefined;
+      });
+      const r = await runMigration({ host: emptied, from, to, resume: true, converge: async () => expect.unreachable(), now: () => NOW });
+      expect(r.ok).toBe(false);
+      expect(r.error).toContain("/var/lib/aiws/migration-manifest.sha256z names 0 file(s) of the snapshot, but 4 were hashed before the rebuild");
+    });
+
+    it("after a comparison that found differences a resume restores again; after a restore that ended it only compares", async () => {
+      let differ = true;
+      const h = journaledHost(undefined, (s) => (differ && s.includes("cut -z -c67-") ? { stdout: zsum([["a", ODD[0]!], ["x", ODD[1]!], ["c", ODD[2]!], ["d", ODD[3]!]]) } : undefined));
+      const both = h.host;
+      const first = await runMigration({ host: both, from, to, converge: async () => undefined, now: () => NOW });
+      expect(first.mismatches).toEqual([ODD[1]]);
+      expect(JSON.parse(h.journal())).toMatchObject({ stage: "mismatched" });
+      differ = false;
+      const again = await runMigration({ host: both, from, to, resume: true, converge: async () => expect.unreachable(), now: () => NOW });
+      expect(again.phases.map((p) => p.name)).toEqual(["restore", "verify-again", "resume"]);
+      expect(again.ok, again.error).toBe(true);
+
+      const j = journaledHost();
+      j.setJournal({ version: 1, id: "20261127T100000Z", from: "independent /data", to: "raid0 /data", snapshot: SNAP, stage: "restored", manifestFiles: 4 });
+      const compared = await runMigration({ host: j.host, from, to, resume: true, converge: async () => expect.unreachable(), now: () => NOW });
+      expect(compared.phases.map((p) => p.name)).toEqual(["verify-again", "resume"]);
+      expect(j.host.scripts.some((x) => x.includes(" restore "))).toBe(false);
+    });
+
+    it("a stop before anything was destroyed stops the migration's detached runs on its way back", async () => {
+      const host = healthyHost((s) => (s.includes("| tee /var/lib/aiws/migration-manifest.sha256z") ? { code: 1, stderr: "sha256sum: /data/a.bin: Input/output error" } : undefined));
+      const r = await runMigration({ host, from, to, converge: async () => expect.unreachable(), now: () => NOW });
+      expect(r.error).toContain("hashing the data failed (exit 1)");
+      expect(host.scripts.at(-1)).toContain("systemctl stop 'aiws-migration-20261127T100000Z-*'");
+      expect(host.scripts.at(-1)).toContain("mount -o remount,rw");
     });
   });
 
