@@ -10,8 +10,12 @@ export interface DialResult {
   readonly stderr: string;
 }
 
-/** Refused, reset, closed before the banner, or throttled by sshd's MaxStartups: the host answered, no session. */
-const QUICK_FAILURE = /connect to host .* port \d+: Connection refused|kex_exchange_identification|Connection (closed|reset) by .* port \d+|banner exchange/;
+/**
+ * Refused, reset or closed before the banner, or throttled by sshd's MaxStartups: the host
+ * answered, no session. Not "Connection timed out during banner exchange": that one already
+ * waited its ConnectTimeout.
+ */
+const QUICK_FAILURE = /connect to host .* port \d+: Connection refused|kex_exchange_identification|Connection (closed|reset) by .* port \d+/;
 /** Any failure to connect, the timeouts and unreachable networks included (what the provider retries). */
 const ANY_FAILURE = /connect to host .* port \d+: |kex_exchange_identification|Connection (closed|reset) by .* port \d+|banner exchange|Connection timed out during banner exchange/;
 
@@ -26,6 +30,12 @@ export interface DialRetry {
   /** Whether a dial that timed out is retried too (each costs a whole ConnectTimeout). */
   readonly timeouts: boolean;
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * Asked before each retry: was it really no session? A remote command can itself exit 255
+   * and print what a failed dial prints (an ssh or sftp it ran); the SSH session answers by
+   * asking its connection master whether it is up.
+   */
+  readonly noSession?: () => Promise<boolean>;
 }
 
 /**
@@ -38,7 +48,7 @@ export async function withDialRetry<R extends DialResult>(attempt: () => Promise
   let delay = 100;
   for (let failures = 0; ; ) {
     const result = await attempt();
-    if (!isDialFailure(result, o)) return { result, failures };
+    if (!isDialFailure(result, o) || (o.noSession && !(await o.noSession()))) return { result, failures };
     failures++;
     if (o.limit >= 0 && failures > o.limit) return { result, failures };
     await sleep(delay);

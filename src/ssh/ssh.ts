@@ -97,7 +97,17 @@ export class SshSession {
     } catch (e) {
       return { code: SSH_FAILED, stdout: "", stderr: (e as Error).message };
     }
-    return (await withDialRetry(() => this.execOnce(remote, socket, stdin, timeoutMs), { limit: 4, timeouts: false })).result;
+    return (await withDialRetry(() => this.execOnce(remote, socket, stdin, timeoutMs), { limit: 4, timeouts: false, noSession: () => this.masterDown() })).result;
+  }
+
+  /** True unless the shared connection is up (then the command did reach the host, whatever it printed). */
+  private masterDown(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const t = this.target;
+      const c = spawn("ssh", ["-o", `ControlPath=${join(this.dir, "cm-%C")}`, "-O", "check", ...sshDestination(t.user, t.host, t.port)], { stdio: "ignore" });
+      c.on("close", (code) => resolve(code !== 0));
+      c.on("error", () => resolve(true));
+    });
   }
 
   private execOnce(remote: string, socket: string | undefined, stdin: string, timeoutMs: number): Promise<RunResult> {

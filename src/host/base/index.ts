@@ -1,4 +1,5 @@
 import { STATE_DIR, STORAGE_MOUNTED } from "../shared.js";
+import { storageSteps } from "../storage/steps.js";
 import { scriptsBeside } from "../scripts.js";
 import type { Profile } from "../../profile/schema/profile.js";
 import type { Concern } from "../concern.js";
@@ -159,7 +160,8 @@ export function dataLayoutStep(profile: Profile): Step {
   return defineStep("data-layout", {
     id: BASE_STEP_IDS.data,
     title: "The /data layout: datasets/{raw,processed,temp}, models/{base,fine-tuned,checkpoints}",
-    after: profile.storage ? [STORAGE_MOUNTED] : [],
+    // After the mount, when the storage concern mounts anything (`mounts: []` mounts nothing).
+    after: storageSteps(profile).some((s) => s.id === STORAGE_MOUNTED) ? [STORAGE_MOUNTED] : [],
     ...scripts("data"),
     vars: { DATA_ROOT: "/data", DATA_DIRS: DATA_DIRS.join(" "), STATE_DIR },
   });

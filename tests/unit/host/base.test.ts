@@ -29,11 +29,16 @@ describe("base steps", () => {
     expect(byId(steps, "nofile-limits").vars.SYSTEMD_TEXT).toContain("DefaultLimitNOFILE=1048576");
   });
 
-  it("data-layout waits for storage-mounted only when the profile has storage", () => {
+  it("data-layout waits for storage-mounted only when the profile's storage mounts something", () => {
     const withStorage = shipped("quad-gpu");
     expect(dataLayoutConcern.steps(withStorage)[0]!.after).toEqual(["storage-mounted"]);
     const noStorage: Profile = { ...withStorage, storage: undefined };
     expect(dataLayoutConcern.steps(noStorage)[0]!.after).toEqual([]);
+    // Independent drives with no mounts: the storage concern has no storage-mounted step, and the
+    // whole plan used to stop with "runs after storage-mounted, which is not an earlier step".
+    const noMounts = { ...withStorage, storage: { ...withStorage.storage!, layout: "independent", mounts: [] } } as Profile;
+    expect(dataLayoutConcern.steps(noMounts)[0]!.after).toEqual([]);
+    expect(() => planSteps(noMounts)).not.toThrow();
     expect(dataLayoutConcern.steps(withStorage)[0]!.vars.DATA_DIRS).toBe(
       "datasets datasets/raw datasets/processed datasets/temp models models/base models/fine-tuned models/checkpoints",
     );
