@@ -2,7 +2,7 @@ import type { Profile } from "../../profile/schema/profile.js";
 import type { BackupConfig } from "../../profile/schema/backup.js";
 import { defineStep, type Step } from "../step.js";
 import { packagesStep } from "../packages/index.js";
-import { STORAGE_MOUNTED, storageSteps } from "../storage/steps.js";
+import { STORAGE_MOUNTED, mountsData } from "../storage/steps.js";
 import { backupSh } from "./sh.js";
 import { configFiles, fileDefinitions, fileManifest, repositoryOf, unitFiles } from "./hostFiles.js";
 import { BACKUP_TIMERS } from "./units.js";
@@ -76,13 +76,12 @@ function unitsStep(b: BackupConfig, after: readonly string[]): Step {
 export function backupSteps(profile: Profile): Step[] {
   const b = profile.backup;
   if (!b) return [];
-  const storageMounted = storageSteps(profile).some((s) => s.id === STORAGE_MOUNTED);
   return [
     packagesStep({ id: "backup-packages", title: "restic (Debian's package) and the OpenSSH client", concern: CONCERN, packages: ["restic", "openssh-client"] }),
     configStep(profile, b),
     credentialsStep(),
     repoStep(b),
     // Backups start once the data they cover is mounted.
-    unitsStep(b, storageMounted ? ["backup-repo", STORAGE_MOUNTED] : ["backup-repo"]),
+    unitsStep(b, mountsData(profile) ? ["backup-repo", STORAGE_MOUNTED] : ["backup-repo"]),
   ];
 }

@@ -1,5 +1,5 @@
 import { STATE_DIR, STORAGE_MOUNTED } from "../shared.js";
-import { storageSteps } from "../storage/steps.js";
+import { mountsData } from "../storage/steps.js";
 import { scriptsBeside } from "../scripts.js";
 import type { Profile } from "../../profile/schema/profile.js";
 import type { Concern } from "../concern.js";
@@ -10,8 +10,6 @@ import { packagesStep } from "../packages/index.js";
 
 const sh = scriptsBeside(import.meta.url);
 const scripts = (name: string, lib = AIWS_LIB) => withLib(lib, { check: sh(`./${name}.check.sh`), apply: sh(`./${name}.apply.sh`), remove: sh(`./${name}.remove.sh`) });
-
-/** Where base steps keep what they must remember (the values they replaced, what they created). */
 
 /**
  * The reference build's toolset (the packet's 05_SOFTWARE_SETUP list plus its monitoring and
@@ -161,7 +159,7 @@ export function dataLayoutStep(profile: Profile): Step {
     id: BASE_STEP_IDS.data,
     title: "The /data layout: datasets/{raw,processed,temp}, models/{base,fine-tuned,checkpoints}",
     // After the mount, when the storage concern mounts anything (`mounts: []` mounts nothing).
-    after: storageSteps(profile).some((s) => s.id === STORAGE_MOUNTED) ? [STORAGE_MOUNTED] : [],
+    after: mountsData(profile) ? [STORAGE_MOUNTED] : [],
     ...scripts("data"),
     vars: { DATA_ROOT: "/data", DATA_DIRS: DATA_DIRS.join(" "), STATE_DIR },
   });

@@ -102,14 +102,25 @@ export function fstrimStep(after: readonly string[]): Step {
   });
 }
 
+/** The profile's storage layout when it mounts something (the plan then has `storage-mounted`). */
+function mountedLayout(profile: Profile): StorageLayout | undefined {
+  const layout = storageLayout(profile);
+  return layout && layout.filesystems.length > 0 ? layout : undefined;
+}
+
+/** Whether the plan has the `storage-mounted` step that the data's users (data-layout, the backup units) wait for. */
+export function mountsData(profile: Profile): boolean {
+  return mountedLayout(profile) !== undefined;
+}
+
 /**
  * The storage steps: packages, then (raid0) the array, then each filesystem, then fstab and
  * the mounts (`storage-mounted`), then weekly TRIM. None when the profile has no storage
  * section or nothing to mount.
  */
 export function storageSteps(profile: Profile): Step[] {
-  const layout = storageLayout(profile);
-  if (!layout || layout.filesystems.length === 0) return [];
+  const layout = mountedLayout(profile);
+  if (!layout) return [];
   const { wipe, reformat } = layout.config;
   const steps: Step[] = [
     packagesStep({ id: "storage-packages", title: `storage tools: ${layout.packages.join(", ")}`, concern: CONCERN, packages: layout.packages }),
