@@ -43,9 +43,9 @@ export interface HostResources {
  * resource name used twice): everything is checked before the first resource.
  */
 export function hostResources(args: HostResourcesArgs): HostResources {
-  checkPlanOrder(args.steps);
-  checkResources(args.steps, args.secrets ?? {});
+  // groupByConcern checks the plan's order (checkPlanOrder) first.
   const groups = groupByConcern(args.steps);
+  checkResources(args.steps, args.secrets ?? {});
   const concerns: ConcernComponent[] = [];
   const gates = new Map<string, pulumi.Resource>();
   const identity = args.identity ? identityCheck(args.identity.profile, args.identity.catalog, args.connection, { ...args.opts, planDigest: planDigest(args.steps, args.stamps) }) : undefined;

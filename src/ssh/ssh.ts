@@ -44,6 +44,11 @@ export class SshSession {
     this.trustOptions = hostTrustOptions(target.trust, this.dir, target.host, target.port);
   }
 
+  /** The shared connection's socket (%C: a hash of the host, port and user). */
+  private get controlPath(): string {
+    return join(this.dir, "cm-%C");
+  }
+
   /** `user@host` for messages. */
   get name(): string {
     return `${this.target.user}@${this.target.host}${this.target.port === 22 ? "" : `:${this.target.port}`}`;
@@ -57,7 +62,7 @@ export class SshSession {
       "-o", "ServerAliveInterval=5",
       "-o", "ServerAliveCountMax=3",
       "-o", "ControlMaster=auto",
-      "-o", `ControlPath=${join(this.dir, "cm-%C")}`,
+      "-o", `ControlPath=${this.controlPath}`,
       "-o", "ControlPersist=120",
       ...this.trustOptions,
       ...(t.identityFile ? ["-i", t.identityFile, "-o", "IdentitiesOnly=yes"] : []),
@@ -101,12 +106,17 @@ export class SshSession {
   }
 
   /** True unless the shared connection is up (then the command did reach the host, whatever it printed). */
-  private masterDown(): Promise<boolean> {
+  private async masterDown(): Promise<boolean> {
+    return (await this.control("check")) !== 0;
+  }
+
+  /** `ssh -O OP` to the session's connection master: its exit status (null when ssh could not run). */
+  private control(op: "check" | "exit"): Promise<number | null> {
     return new Promise((resolve) => {
       const t = this.target;
-      const c = spawn("ssh", ["-o", `ControlPath=${join(this.dir, "cm-%C")}`, "-O", "check", ...sshDestination(t.user, t.host, t.port)], { stdio: "ignore" });
-      c.on("close", (code) => resolve(code !== 0));
-      c.on("error", () => resolve(true));
+      const c = spawn("ssh", ["-o", `ControlPath=${this.controlPath}`, "-O", op, ...sshDestination(t.user, t.host, t.port)], { stdio: "ignore" });
+      c.on("close", (code) => resolve(code));
+      c.on("error", () => resolve(null));
     });
   }
 
@@ -136,12 +146,7 @@ export class SshSession {
 
   /** Closes the shared connection, stops the key's agent and removes the session's files. */
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const t = this.target;
-      const c = spawn("ssh", ["-o", `ControlPath=${join(this.dir, "cm-%C")}`, "-O", "exit", ...sshDestination(t.user, t.host, t.port)], { stdio: "ignore" });
-      c.on("close", () => resolve());
-      c.on("error", () => resolve());
-    });
+    await this.control("exit");
     if (this.agent) await this.agent.then((a) => a.stopNow(), () => undefined);
     rmSync(this.dir, { recursive: true, force: true });
   }
