@@ -52,6 +52,7 @@ export interface FollowOptions {
   readonly runRoot?: string;
 }
 
+/** A phase's unit; with name "*", the pattern of every unit of the migration. */
 const unitName = (p: Pick<LongPhase, "id" | "name">) => `aiws-migration-${p.id}-${p.name}`;
 const dirOf = (id: string, root = RUN_ROOT) => `${root}/${id}`;
 
@@ -79,8 +80,7 @@ export async function runLongPhase(host: RootShell, phase: LongPhase, opts: Foll
   if (started.code !== 0) throw new MigrationStop(`${phase.what} did not start on the host (exit ${started.code}): ${lastLines(started.stderr || started.stdout) || "no output"}`);
   for (const line of started.stdout.split("\n").filter(Boolean)) log(`migration: ${phase.name}: ${line}`);
 
-  const t0 = now();
-  let lastReport = t0;
+  let lastReport = now();
   let first: { at: number; bytes: number } | undefined;
   for (;;) {
     const poll = await host.runScript(pollScript(phase, dir), { timeoutMs: 120_000 }).catch((e: Error) => ({ code: -1, stdout: "", stderr: e.message }));
@@ -185,7 +185,7 @@ export function runFolder(id: string): string {
 export function stopRunsScript(id: string, runRoot = RUN_ROOT): string {
   const d = shellQuote(dirOf(id, runRoot));
   return [
-    `systemctl stop ${shellQuote(`aiws-migration-${id}-*`)} 2>/dev/null || true`,
+    `systemctl stop ${shellQuote(unitName({ id, name: "*" }))} 2>/dev/null || true`,
     `for f in ${d}/*.pid; do`,
     '  [[ -e $f ]] || continue',
     '  p=$(cat "$f" 2>/dev/null) || continue',

@@ -1,5 +1,5 @@
 import { STATE_DIR } from "../host/backup/paths.js";
-import type { RunResult } from "../ssh/ssh.js";
+import type { RootShell } from "./detached.js";
 
 /**
  * The migration's journal on the host: its id, the verified snapshot and the last stage it
@@ -30,7 +30,7 @@ export interface Journal {
 }
 
 /** The journal of the migration in progress on the host, or why there is none to resume. */
-export async function readJournal(host: { runScript(script: string, opts?: { timeoutMs?: number }): Promise<RunResult> }): Promise<Journal | { error: string }> {
+export async function readJournal(host: RootShell): Promise<Journal | { error: string }> {
   const r = await host.runScript(`cat ${JOURNAL} 2>/dev/null || true\n`, { timeoutMs: 120_000 });
   if (r.code !== 0) return { error: `reading the migration's journal failed (exit ${r.code}): ${lastLines(r.stderr || r.stdout)}` };
   const text = r.stdout.trim();

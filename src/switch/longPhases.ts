@@ -11,11 +11,12 @@ import { runFolder, type LongPhase } from "./detached.js";
 /** Every file to move with its hash, as `sha256sum -z` writes it: NUL-separated, names unescaped. */
 export const MANIFEST = `${STATE_DIR}/migration-manifest.sha256z`;
 
-/** The files of the old layout that are hashed: regular files, one filesystem each, no lost+found. */
 /*
  * Every awk here prints its sums with printf "%.0f": mawk, Debian's and Ubuntu's default awk,
  * prints a number of 2^31 or more with print as 1.8e+10, which no parser takes for bytes.
  */
+
+/** The files of the old layout that are hashed: regular files, one filesystem each, no lost+found. */
 const findFiles = (mounts: readonly string[]) => `find ${mounts.map(shellQuote).join(" ")} -xdev -type f ! -path '*/lost+found/*'`;
 
 /**
@@ -24,7 +25,22 @@ const findFiles = (mounts: readonly string[]) => `find ${mounts.map(shellQuote).
  */
 const HASH_BATCH = `sha256sum -z -- "$@"; rc=$?; stat -c %s -- "$@" 2>/dev/null | awk -v n=$# '{s += $1} END {printf "%.0f %.0f\\n", n, s}' >>"$AIWS_PROGRESS"; exit $rc`;
 
-const batchProgress = (file: string) => ({ now: `awk '{n += $1; s += $2} END {printf "%.0f %.0f\\n", n, s}' ${shellQuote(file)} 2>/dev/null || echo 0 0` });
+/**
+ * The hashing and the comparison alike: `names` (a command printing NUL-separated names) piped
+ * through HASH_BATCH, then into `tail` when given; each batch's count goes to `progress`, which
+ * the polls sum up.
+ */
+function hashInBatches(progress: string, names: string, tail = ""): { lines: string[]; progress: LongPhase["progress"] } {
+  return {
+    lines: [
+      `export AIWS_PROGRESS=${shellQuote(progress)}`,
+      ': >"$AIWS_PROGRESS"',
+      "# shellcheck disable=SC2016 # the batch's \"$@\" is its own",
+      `${names} | xargs -0 -r -n 256 bash -c ${shellQuote(HASH_BATCH)} _${tail}`,
+    ],
+    progress: { now: `awk '{n += $1; s += $2} END {printf "%.0f %.0f\\n", n, s}' ${shellQuote(progress)} 2>/dev/null || echo 0 0` },
+  };
+}
 
 /** What to hash before the rebuild: "FILES BYTES" of findFiles, for the progress lines' totals. */
 export function countFilesScript(mounts: readonly string[]): string {
@@ -38,22 +54,16 @@ export function parseCount(out: string): { files: number; bytes: number } | unde
 
 /** Every file of the old layout hashed into MANIFEST (and printed), sorted by name. */
 export function hashPhase(id: string, mounts: readonly string[], total: { files: number; bytes: number } | undefined): LongPhase {
-  const progress = `${runFolder(id)}/hash.progress`;
+  const batches = hashInBatches(`${runFolder(id)}/hash.progress`, `${findFiles(mounts)} -print0 | sort -z`, ` | tee ${MANIFEST}`);
   return {
     id,
     name: "hash",
     what: "hashing the data",
     // Before the journal: a cut here puts the old layout back, and the migration starts anew.
     resumable: false,
-    script: [
-      "set -euo pipefail",
-      `export AIWS_PROGRESS=${shellQuote(progress)}`,
-      ': >"$AIWS_PROGRESS"',
-      `mkdir -p ${STATE_DIR}`,
-      "# shellcheck disable=SC2016 # the batch's \"$@\" is its own",
-      `${findFiles(mounts)} -print0 | sort -z | xargs -0 -r -n 256 bash -c ${shellQuote(HASH_BATCH)} _ | tee ${MANIFEST}`,
-    ].join("\n"),
-    progress: batchProgress(progress),
+    // MANIFEST's folder is there: the run's own folder lies under it (detached.ts RUN_ROOT).
+    script: ["set -euo pipefail", ...batches.lines].join("\n"),
+    progress: batches.progress,
     ...(total ? { total } : {}),
   };
 }
@@ -79,19 +89,13 @@ export function restorePhase(id: string, snapshot: string, includes: readonly st
  * xargs ends 123 when some could not be read (missing), which the comparison reports by name.
  */
 export function comparePhase(id: string, total: { files: number; bytes: number }): LongPhase {
-  const progress = `${runFolder(id)}/compare.progress`;
+  const batches = hashInBatches(`${runFolder(id)}/compare.progress`, `cut -z -c67- ${MANIFEST}`);
   return {
     id,
     name: "compare",
     what: "the final comparison",
-    script: [
-      "set -o pipefail",
-      `export AIWS_PROGRESS=${shellQuote(progress)}`,
-      ': >"$AIWS_PROGRESS"',
-      "# shellcheck disable=SC2016 # the batch's \"$@\" is its own",
-      `cut -z -c67- ${MANIFEST} | xargs -0 -r -n 256 bash -c ${shellQuote(HASH_BATCH)} _`,
-    ].join("\n"),
-    progress: batchProgress(progress),
+    script: ["set -o pipefail", ...batches.lines].join("\n"),
+    progress: batches.progress,
     total,
   };
 }
