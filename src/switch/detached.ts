@@ -39,6 +39,8 @@ export interface LongPhase {
   readonly total?: { readonly files: number; readonly bytes: number };
   /** Whether `--resume` follows it after a cut (default); one that is not is stopped by the migration's way back. */
   readonly resumable?: boolean;
+  /** A run of it in the folder that ended with status 0 is its result: it is not started again. */
+  readonly reuseFinished?: boolean;
 }
 
 export interface FollowOptions {
@@ -137,6 +139,7 @@ function startScript(p: LongPhase, dir: string): string {
     "set -euo pipefail",
     `d=${shellQuote(dir)}`,
     'mkdir -p "$d" && chmod 700 "$d"',
+    ...(p.reuseFinished ? [`if [[ $(cat "$d/${p.name}.rc" 2>/dev/null) == 0 ]]; then echo "${p.what} ended on the host while the connection was cut: its result is taken, not run again"; exit 0; fi`] : []),
     `if ${aliveTest(p.name, unit)}; then echo "following the run already going on the host (${unit})"; exit 0; fi`,
     // A phase of another migration still running would write the same manifest: stopped first.
     `for u in $(systemctl list-units --plain --no-legend 'aiws-migration-*' 2>/dev/null | awk '{print $1}'); do`,

@@ -7,6 +7,7 @@
 import { RESTIC_WRAPPER, STATE_DIR } from "../host/backup/paths.js";
 import { shellQuote } from "../host/render.js";
 import { runFolder, type LongPhase } from "./detached.js";
+import { moveRestoreLines, movedNamesSed, type Move } from "./moves.js";
 
 /** Every file to move with its hash, as `sha256sum -z` writes it: NUL-separated, names unescaped. */
 export const MANIFEST = `${STATE_DIR}/migration-manifest.sha256z`;
@@ -68,14 +69,28 @@ export function hashPhase(id: string, mounts: readonly string[], total: { files:
   };
 }
 
-/** The verified snapshot restored onto the new layout, only the mountpoints it keeps. */
-export function restorePhase(id: string, snapshot: string, includes: readonly string[], newMounts: readonly string[], total: { files: number; bytes: number }): LongPhase {
+/**
+ * The verified snapshot restored onto the new layout: the mountpoints it keeps in place, the
+ * ones it moves into their folders (moves.ts). `finished`: a run of it that ended with status
+ * 0 while the connection was cut is taken as it is, not run again.
+ */
+export function restorePhase(
+  id: string,
+  snapshot: string,
+  includes: readonly string[],
+  newMounts: readonly string[],
+  total: { files: number; bytes: number },
+  moves: readonly Move[] = [],
+  finished = false,
+): LongPhase {
   const df = `df -B1 --output=used,iused ${newMounts.map(shellQuote).join(" ")}`;
+  const inPlace = includes.length > 0 ? [`${RESTIC_WRAPPER} restore ${shellQuote(snapshot)} --target / ${includes.map((m) => `--include ${shellQuote(m)}`).join(" ")} --verify`] : [];
   return {
     id,
     name: "restore",
     what: "restic restore",
-    script: `set -euo pipefail\n${RESTIC_WRAPPER} restore ${shellQuote(snapshot)} --target / ${includes.map((m) => `--include ${shellQuote(m)}`).join(" ")} --verify`,
+    script: ["set -euo pipefail", ...inPlace, ...moveRestoreLines(snapshot, moves)].join("\n"),
+    reuseFinished: finished,
     progress: {
       base: `${df} | awk 'NR > 1 {s += $1; n += $2} END {printf "%.0f %.0f\\n", n, s}'`,
       now: `read -r bf bb <"$d/restore.base"; ${df} | awk -v bf="$bf" -v bb="$bb" 'NR > 1 {s += $1; n += $2} END {printf "%.0f %.0f\\n", (n > bf ? n - bf : 0), (s > bb ? s - bb : 0)}'`,
@@ -88,8 +103,10 @@ export function restorePhase(id: string, snapshot: string, includes: readonly st
  * Every file of the manifest hashed again on the new layout, printed as `sha256sum -z` does;
  * xargs ends 123 when some could not be read (missing), which the comparison reports by name.
  */
-export function comparePhase(id: string, total: { files: number; bytes: number }): LongPhase {
-  const batches = hashInBatches(`${runFolder(id)}/compare.progress`, `cut -z -c67- ${MANIFEST}`);
+export function comparePhase(id: string, total: { files: number; bytes: number }, moves: readonly Move[] = []): LongPhase {
+  // A moved mountpoint's files are compared where the restore put them.
+  const names = `cut -z -c67- ${MANIFEST}${moves.length > 0 ? ` | ${movedNamesSed(moves)}` : ""}`;
+  const batches = hashInBatches(`${runFolder(id)}/compare.progress`, names);
   return {
     id,
     name: "compare",

@@ -1,14 +1,16 @@
 import { RESTIC_WRAPPER } from "../host/backup/paths.js";
 import { isBackupFresh } from "../host/backup/status.js";
 import { shellQuote } from "../host/render.js";
-import { dataMountpoints, droppedWithDataScript, isUnder } from "./migration.js";
+import { dataMountpoints, droppedWithDataScript } from "./migration.js";
+import { isUnder } from "../profile/schema/storageMoves.js";
+import { activeMoves, movedIntoScript, movedPath, takenDestinationsScript } from "./moves.js";
 import { BACKUP_GUARD, IN_PROGRESS, JOURNAL, STAGES, lastLines, readJournal, type Journal, type Stage } from "./journal.js";
 import { REFORMAT_CONFIRMED, STOPPED_UNITS, mountBackScript, quiesceScript, resumeScript, unitsToStop, unmountScript, unquiesceScript } from "./quiesce.js";
 import { classifyUnbacked, unbackedRefusal } from "./unbacked.js";
 import { capacityRefusal, driveSizesScript, newFilesystems, parseDriveSizes } from "./capacity.js";
 import { parseManifest, parseSnapshot, readStatus, snapshotFiles } from "./snapshot.js";
 import { MigrationStop } from "./stop.js";
-import { RUN_ROOT, runLongPhase, stopRunsScript, type LongPhase } from "./detached.js";
+import { RUN_ROOT, runFolder, runLongPhase, stopRunsScript, type LongPhase } from "./detached.js";
 import { MANIFEST, comparePhase, countFilesScript, hashPhase, parseCount, restorePhase } from "./longPhases.js";
 import type { MigrationArgs, MigrationResult, PhaseResult } from "./migrateTypes.js";
 
@@ -35,6 +37,7 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
   const phases: PhaseResult[] = [];
   const mounts = dataMountpoints(a.from);
   const newMounts = dataMountpoints(a.to);
+  const moves = activeMoves(a.from, a.to);
   let changed = false;
   let quiesced = false;
   let files = 0;
@@ -45,7 +48,8 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
   let inSnapshot = new Map<string, number>();
   let id = (a.now ?? (() => new Date()))().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
   const fromSig = `${a.from.storage?.layout ?? "none"} ${mounts.join(",")}`;
-  const toSig = `${a.to.storage?.layout ?? "none"} ${newMounts.join(",")}`;
+  // The moves belong to the new layout: a resume with other destinations is another migration.
+  const toSig = `${a.to.storage?.layout ?? "none"} ${newMounts.join(",")}${moves.map((m) => ` ${m.from}=>${m.to}`).join("")}`;
   /** Resuming: the stage the journal says was passed. */
   let passed: Stage | undefined;
   /** The host's clock when the old layout was frozen: the migration's snapshot must start after it. */
@@ -120,9 +124,13 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       const busy = (await root(`for f in ${JOURNAL} ${IN_PROGRESS}; do [[ ! -e $f ]] || echo "$f"; done`, "looking for a migration in progress")).trim();
       if (busy) throw new MigrationStop(`a migration is already in progress on this host (${busy.split("\n").join(", ")}): go on with it (npm run switch -- --stack NAME --migrate --resume) before starting another`);
     }
-    const dropped = mounts.filter((m) => !newMounts.some((n) => isUnder(m, n)));
+    const dropped = mounts.filter((m) => !newMounts.some((n) => isUnder(m, n)) && !moves.some((mv) => mv.from === m));
     if (!passed) await phase("preflight", async () => {
-      if (dropped.length === 0) return `every old mountpoint lies under a new one (${newMounts.join(", ")})`;
+      const movedTo = moves.map((m) => `${m.from} into ${m.to}`).join(", ");
+      // Restored into a folder the old layout already has, a moved mountpoint would mix with it.
+      const taken = moves.length === 0 ? [] : (await root(takenDestinationsScript(moves, mounts), "looking for the moves' destinations on the old layout")).split("\n").filter(Boolean);
+      if (taken.length > 0) throw new MigrationStop(`storage.moves restores into ${taken.join(", ")}, which the old layout already has: pick a folder that does not exist yet`);
+      if (dropped.length === 0) return `every old mountpoint lies under a new one (${newMounts.join(", ")})${movedTo ? ` or moves (${movedTo})` : ""}`;
       // Restored under --target /, a dropped mountpoint's data would land on the OS drive, and
       // no backup of the new profile would cover it: only an empty one may be dropped.
       const holding = (await root(droppedWithDataScript(dropped), "looking for data on the mountpoints the new layout drops"))
@@ -130,10 +138,10 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
         .filter(Boolean);
       if (holding.length > 0) {
         throw new MigrationStop(
-          `the new layout drops ${holding.map((l) => l.replace("\t", " (holds ")).join("), ")}) and mounts only ${newMounts.join(", ")}: a restore would put that data on the OS drive. Move it under ${newMounts[0]} (or off the workstation), then run the switch again`,
+          `the new layout drops ${holding.map((l) => l.replace("\t", " (holds ")).join("), ")}) and mounts only ${newMounts.join(", ")}: a restore would put that data on the OS drive. Move it under ${newMounts[0]} (or off the workstation), or have the new profile restore it there (storage.moves: [{ from: ${holding[0]!.split("\t")[0]}, to: ${newMounts[0]}${holding[0]!.split("\t")[0]} }]), then run the switch again`,
         );
       }
-      return `dropped, and empty: ${dropped.join(", ")}`;
+      return `dropped, and empty: ${dropped.join(", ")}${movedTo ? `; moves ${movedTo}` : ""}`;
     });
     if (!passed) await phase("quiesce", async () => {
       quiesced = true;
@@ -169,7 +177,7 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       kept = manifest.filter((m) => inSnapshot.has(m.path));
       const targets = newFilesystems(a.to);
       const sizes = parseDriveSizes(await root(driveSizesScript(targets.flatMap((t) => t.drives)), "reading the new layout's drive sizes"));
-      const tooSmall = capacityRefusal(new Map(kept.map((m) => [m.path, inSnapshot.get(m.path) ?? 0])), targets, sizes);
+      const tooSmall = capacityRefusal(new Map(kept.map((m) => [movedPath(m.path, moves), inSnapshot.get(m.path) ?? 0])), targets, sizes);
       if (tooSmall) throw new MigrationStop(tooSmall);
       const lost = manifest.filter((m) => !inSnapshot.has(m.path));
       if (kept.length === 0 && lost.length > 0) {
@@ -202,29 +210,40 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       await journal("rebuilt");
       return `${a.from.storage?.layout} -> ${a.to.storage?.layout}, mounted at ${newMounts.join(", ")}`;
     });
-    // A resume after the restore restores again: a comparison that failed is repaired by it.
     // A resume after a comparison that found differences restores again; after a restore that
-    // ended, it goes straight to the comparison (following it if it still runs).
+    // was started, it follows that run, or takes its result when it ended during the cut.
     if (todo("restored") || passed === "mismatched") await phase("restore", async () => {
-      const includes = mounts.filter((m) => !dropped.includes(m));
+      const includes = mounts.filter((m) => !dropped.includes(m) && !moves.some((mv) => mv.from === m));
       // Without an --include restic restores the whole snapshot under / (over /etc and /home).
-      if (includes.length === 0) {
+      if (includes.length === 0 && moves.length === 0) {
         await journal("restored");
         return "nothing to restore: every old mountpoint was dropped, empty";
       }
       await root(newLayoutCheck, "checking the new layout before the restore");
-      await long(restorePhase(id, snapshot, includes, newMounts, keptTotal()));
+      if (todo("restoring")) {
+        // The moved data replaces what it finds at its destination (moves.ts): on a first restore
+        // there must be nothing there. Later ones (a resume) find their own earlier restore.
+        const taken = moves.length === 0 ? [] : (await root(movedIntoScript(moves), "looking at the moves' destinations on the new layout")).split("\n").filter(Boolean);
+        if (taken.length > 0) throw new MigrationStop(`storage.moves restores into ${taken.join(", ")}, which already holds files on the new layout: pick a folder that does not exist yet, then --resume`);
+      }
+      const again = passed === "restoring";
+      // A restore run of this migration that ended before (then a comparison found differences)
+      // must not pass for this one.
+      if (!again) await root(`rm -f ${shellQuote(runFolder(id))}/restore.rc`, "clearing the last restore's status");
+      await journal("restoring");
+      await long(restorePhase(id, snapshot, includes, newMounts, keptTotal(), moves, again));
       await journal("restored");
-      return `restored ${mounts.filter((m) => !dropped.includes(m)).join(", ")} from the verified snapshot ${snapshot.slice(0, 8)}`;
+      const what = [...includes, ...moves.map((m) => `${m.from} into ${m.to}`)].join(", ");
+      return `restored ${what} from the verified snapshot ${snapshot.slice(0, 8)}`;
     });
     if (todo("compared")) await phase("verify-again", async () => {
       await root(newLayoutCheck, "checking the new layout before the comparison");
       // Every file hashed again; xargs exits 123 when sha256sum could not read some (missing).
       // Anything else (ssh's 255, a missing manifest) means the comparison never ran.
-      const r = await runLongPhase(a.host, comparePhase(id, keptTotal()), { log, ...a.follow });
+      const r = await runLongPhase(a.host, comparePhase(id, keptTotal(), moves), { log, ...a.follow });
       if (r.code !== 0 && r.code !== 123) throw new MigrationStop(`the final comparison did not run (exit ${r.code}): ${lastLines(r.stderr || r.stdout) || "no output"}`);
       const now = new Map(parseManifest(r.stdout).map((m) => [m.path, m.hash]));
-      mismatches = kept.filter((m) => now.get(m.path) !== m.hash).map((m) => m.path);
+      mismatches = kept.filter((m) => now.get(movedPath(m.path, moves)) !== m.hash).map((m) => movedPath(m.path, moves));
       const same = kept.length - mismatches.length;
       if (mismatches.length > 0) {
         await journal("mismatched");

@@ -1,6 +1,7 @@
 import type { Profile } from "../profile/schema/profile.js";
 import { shellQuote } from "../host/render.js";
 import { unitsToStop } from "./quiesce.js";
+import { storageMountpoints } from "../profile/schema/storageMoves.js";
 
 /**
  * A storage layout change (independent <-> RAID 0) is a migration, not an edit: the data has
@@ -16,8 +17,7 @@ export interface MigrationPhase {
 
 /** The mount points whose data moves: everything the old layout mounted. */
 export function dataMountpoints(p: Profile): string[] {
-  if (!p.storage) return [];
-  return p.storage.layout === "raid0" ? [p.storage.raid?.mountpoint ?? "/data"] : p.storage.mounts.map((m) => m.mountpoint);
+  return p.storage ? storageMountpoints(p.storage) : [];
 }
 
 export function migrationPlan(from: Profile, to: Profile, toFile: string, stack: string | undefined): MigrationPhase[] {
@@ -29,8 +29,8 @@ export function migrationPlan(from: Profile, to: Profile, toFile: string, stack:
   return [
     {
       name: "preflight",
-      what: "refuse, changing nothing, when the new layout drops a mountpoint that holds data (a restore would put it on the OS drive)",
-      commands: [`find <each old mountpoint not under ${dataMountpoints(to).join(", ") || "a new one"}> -xdev -mindepth 1 -print -quit (must print nothing)`],
+      what: "refuse, changing nothing, when the new layout drops a mountpoint that holds data and storage.moves does not restore it elsewhere (in place, it would land on the OS drive)",
+      commands: [`find <each old mountpoint not under ${dataMountpoints(to).join(", ") || "a new one"} nor moved> -xdev -mindepth 1 -print -quit (must print nothing)`],
     },
     {
       name: "quiesce",
@@ -58,7 +58,12 @@ export function migrationPlan(from: Profile, to: Profile, toFile: string, stack:
     {
       name: "restore",
       what: "restore the data from the tagged, verified snapshot (by its id, never 'latest') onto the new layout",
-      commands: mounts.map((m) => `aiws-restic restore <the tagged snapshot's id> --target / --include ${m} --verify`),
+      commands: mounts.map((m) => {
+        const mv = to.storage?.moves.find((x) => x.from === m);
+        return mv
+          ? `aiws-restic restore <the tagged snapshot's id> --target ${mv.to}.aiws-restore --include ${m} --verify && mv -T ${mv.to}.aiws-restore${m} ${mv.to} (storage.moves)`
+          : `aiws-restic restore <the tagged snapshot's id> --target / --include ${m} --verify`;
+      }),
     },
     {
       name: "verify-again",
@@ -71,11 +76,6 @@ export function migrationPlan(from: Profile, to: Profile, toFile: string, stack:
       commands: [`systemctl start ${units}`],
     },
   ];
-}
-
-/** True when path `m` is `n` or lies below it. */
-export function isUnder(m: string, n: string): boolean {
-  return m === n || m.startsWith(n.endsWith("/") ? n : `${n}/`);
 }
 
 /** One line per mountpoint that holds anything besides lost+found: `MOUNTPOINT<TAB>first entry`. */

@@ -174,17 +174,20 @@ describe("lab-independent (four independent data drives, root), then the switch 
         console.log(`[e2e] migration refused: ${refused.error}`);
         expect(refused.ok).toBe(false);
         expect(refused.error).toContain("the new layout drops /projects (holds /projects/e2e) and mounts only /data");
+        expect(refused.error).toContain("storage.moves: [{ from: /projects, to: /data/projects }]");
         expect(refused.error).toContain("nothing on the host was changed");
         expect(refused.phases).toEqual([]);
       } finally {
         await session.close();
       }
       expect(await out("findmnt -n -o TARGET,OPTIONS /projects | grep -c rw, || true")).toBe("1");
-      // What the owner does: the data moves under /data, which the new layout keeps.
-      await sh("mv /projects/e2e /data/projects/from-projects");
     });
-    const kept = "/data/projects/e2e/weights.bin /data/projects/e2e/README /data/projects/from-projects/notes.bin";
-    const before = await out(`sha256sum ${kept}`);
+    // What the owner does: the new profile restores /projects into a folder of /data.
+    moving = true;
+    const kept = ["/data/projects/e2e/weights.bin", "/data/projects/e2e/README", "/projects/e2e/notes.bin"];
+    const restoredAt = ["/data/projects/e2e/weights.bin", "/data/projects/e2e/README", "/data/from-projects/e2e/notes.bin"];
+    const hashes = async (files: string[]) => (await out(`sha256sum ${files.join(" ")}`)).split("\n").map((l) => l.slice(0, 64));
+    const before = await hashes(kept);
     const stopped = await phase("migration independent -> raid0, the connection cut while the restore runs", async () => {
       const session = new SshSession(labTarget(PROFILE).ssh);
       // The connection drops once the restore has started on the host (detached): the first
@@ -222,7 +225,7 @@ describe("lab-independent (four independent data drives, root), then the switch 
     expect(stopped.ok).toBe(false);
     expect(stopped.error).toContain("lost the host while restic restore runs there");
     expect(stopped.error).toContain("go on where it stopped with --resume");
-    expect(JSON.parse(await out("cat /var/lib/aiws/migration-journal.json"))).toMatchObject({ stage: "rebuilt" });
+    expect(JSON.parse(await out("cat /var/lib/aiws/migration-journal.json"))).toMatchObject({ stage: "restoring" });
     const result = await phase("migration resumed from the host's journal (--resume)", async () => {
       const session = new SshSession(labTarget(PROFILE).ssh);
       try {
@@ -243,7 +246,9 @@ describe("lab-independent (four independent data drives, root), then the switch 
       await until("mountpoint -q /data");
       expect(await out("findmnt -n -o SOURCE,FSTYPE /data")).toBe("/dev/md0 xfs");
       expect(await out("cat /proc/mdstat")).toMatch(/^md0 : active raid0 (nvme\dn1\[\d\] ?){4}$/m);
-      expect(await out(`sha256sum ${kept}`)).toBe(before);
+      expect(await hashes(restoredAt)).toEqual(before);
+      // The moved mountpoint is in its folder, and restic's staging folder is gone.
+      expect(await out("ls -A /data | grep -c aiws-restore || true")).toBe("0");
       // Nothing of the dropped mountpoints was restored onto the OS drive.
       expect(await out("ls -A /projects /scratch /archive 2>/dev/null | grep -v -e '^/' -e '^$' -e '^lost+found$' || true")).toBe("");
       const report = await drift(migrationTarget());
@@ -252,7 +257,13 @@ describe("lab-independent (four independent data drives, root), then the switch 
   });
 });
 
-/** lab-raid0.yaml with the drives the independent layout used in its wipe list: what the owner writes to switch. */
+/** Set once the owner has written storage.moves (after the refusal of a layout that drops /projects). */
+let moving = false;
+
+/**
+ * lab-raid0.yaml with the drives the independent layout used in its wipe list: what the owner
+ * writes to switch; once `moving`, also where /projects goes (storage.moves).
+ */
 function migrationTarget(): string {
   return derivedProfile(
     "lab-raid0-switch",
@@ -261,6 +272,7 @@ function migrationTarget(): string {
       `extends: ${repoRoot}${LAB_PROFILES.raid0}`,
       "storage:",
       `  wipe: [${LAB_SERIALS.join(", ")}]`,
+      ...(moving ? ["  # /projects is no mountpoint of RAID 0: its data is restored into /data/from-projects", "  moves: [{ from: /projects, to: /data/from-projects }]"] : []),
       "",
     ].join("\n"),
   );

@@ -5,6 +5,7 @@ import type { StorageConfig } from "./storage.js";
 import { runsAtLeastDaily, type BackupConfig } from "./backup.js";
 import type { InferenceConfig } from "./inference.js";
 import { checkVersionRules } from "./versionRules.js";
+import { checkMoves } from "./storageMoves.js";
 import { compareVersions } from "../runtimeCatalog.js";
 
 interface RulesInput {
@@ -79,7 +80,10 @@ export function checkProfileRules(p: RulesInput, ctx: z.RefinementCtx): void {
     serials.set(d.serial, i);
   });
 
-  if (p.storage) checkStorage(p.hardware, p.storage, p.backup, issue);
+  if (p.storage) {
+    checkStorage(p.hardware, p.storage, p.backup, issue);
+    checkMoves(p.storage, p.backup, issue);
+  }
 
   const gpuCount = p.hardware.gpus.reduce((n, g) => n + g.count, 0);
   p.inference.services.forEach((s, i) => {

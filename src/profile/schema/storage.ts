@@ -56,6 +56,11 @@ export const storageSchema = z
      * by now. A UUID is never reused, so each entry confirms exactly one reformat.
      */
     reformat: z.array(z.string().regex(/^[0-9A-Fa-f][0-9A-Fa-f-]{7,35}$/, "a filesystem UUID, as the refusal or blkid prints it")).default([]),
+    /**
+     * A layout switch that drops a mountpoint holding data: where its files go, a folder below
+     * a mountpoint of this layout (storageMoves.ts). Only `npm run switch -- --migrate` reads it.
+     */
+    moves: z.array(z.object({ from: mountpoint, to: mountpoint }).strict()).default([]),
   })
   .strict();
 

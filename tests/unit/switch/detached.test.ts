@@ -72,6 +72,27 @@ describe("a long migration phase, run detached on the host", () => {
     expect(readFileSync(join(work, "runs"), "utf8")).toBe("run\n");
   });
 
+  it("a run that ended with status 0 during a cut is taken as it is when the phase allows it (reuseFinished); otherwise, or after a failure, it runs again", async () => {
+    const work = mkdtempSync(join(tmpdir(), "aiws-long-"));
+    const runRoot = join(work, "runs.d");
+    const host = localHost();
+    const p = phase(work, 0);
+    expect((await runLongPhase(host, p, { pollMs: 50, runRoot })).code).toBe(0);
+    const lines: string[] = [];
+    const again = await runLongPhase(host, { ...p, reuseFinished: true }, { log: (l) => lines.push(l), pollMs: 50, runRoot });
+    expect(again).toEqual({ code: 0, stdout: "restored 42 files\n", stderr: "a warning\n" });
+    expect(lines[0]).toBe("migration: restore: the test's phase ended on the host while the connection was cut: its result is taken, not run again");
+    expect(readFileSync(join(work, "runs"), "utf8")).toBe("run\n");
+    // Without the flag (a restore after differences were found), it runs again.
+    await runLongPhase(host, p, { pollMs: 50, runRoot });
+    expect(readFileSync(join(work, "runs"), "utf8")).toBe("run\nrun\n");
+    // A run that failed is never taken.
+    const failed = phase(work, 0, 2);
+    await runLongPhase(host, failed, { pollMs: 50, runRoot });
+    expect((await runLongPhase(host, { ...failed, reuseFinished: true }, { pollMs: 50, runRoot })).code).toBe(2);
+    expect(readFileSync(join(work, "runs"), "utf8")).toBe("run\nrun\nrun\nrun\n");
+  });
+
   it("the way back of a stopped migration stops its runs still going (setsid: by the pid file naming its folder)", async () => {
     const work = mkdtempSync(join(tmpdir(), "aiws-long-"));
     const runRoot = join(work, "runs.d");

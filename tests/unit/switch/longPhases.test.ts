@@ -4,10 +4,11 @@ import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { STATE_DIR } from "../../../src/host/backup/paths.js";
+import { RESTIC_WRAPPER, STATE_DIR } from "../../../src/host/backup/paths.js";
 import { runLongPhase, RUN_ROOT, stopRunsScript, type LongPhase, type RootShell } from "../../../src/switch/detached.js";
 import { MANIFEST, comparePhase, countFilesScript, hashPhase, parseCount, restorePhase } from "../../../src/switch/longPhases.js";
 import { parseManifest } from "../../../src/switch/snapshot.js";
+import { movedPath } from "../../../src/switch/moves.js";
 import { shellcheck } from "../../helpers/lint.js";
 import { lacks } from "../../helpers/systemTools.js";
 
@@ -102,8 +103,47 @@ describe("the migration's long phases", () => {
     expect(lines.some((l) => l.includes("512 of 1024 files, 6.4 of 12.9 GB (50%)"))).toBe(true);
   });
 
+  it.skipIf(lacks("restic"))("the restore of a moved mountpoint (storage.moves): restic's files renamed into their folder, compared there; a second restore replaces the first", async () => {
+    const work = mkdtempSync(join(tmpdir(), "aiws-move-"));
+    const state = join(work, "state");
+    const from = join(work, "projects");
+    const to = join(work, "data", "from-projects");
+    const files: Record<string, string> = { "e2e/notes.bin": "notes", "sub dir/new\nline": "odd name", "top": "top" };
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(join(from, name, ".."), { recursive: true });
+      writeFileSync(join(from, name), text);
+    }
+    mkdirSync(join(work, "data"));
+    // The host's restic wrapper: a repository of the test's own.
+    const wrapper = join(work, "aiws-restic");
+    writeFileSync(wrapper, `#!/bin/sh\nexec restic --quiet --repo '${join(work, "repo")}' --password-file '${join(work, "pw")}' "$@"\n`, { mode: 0o755 });
+    writeFileSync(join(work, "pw"), "test");
+    const sh = (script: string) => spawnSync("bash", ["-c", script], { encoding: "utf8" });
+    expect(sh(`'${wrapper}' init && '${wrapper}' backup '${from}'`).status).toBe(0);
+    const snapshot = JSON.parse(sh(`'${wrapper}' snapshots --json`).stdout)[0].id as string;
+    const host = localHost(state);
+    const hashed = await runLongPhase(host, moved(hashPhase(ID, [from], undefined), state), { pollMs: 50, runRoot: join(state, "migration-run") });
+    expect(hashed.code, hashed.stderr).toBe(0);
+    const manifest = parseManifest(hashed.stdout);
+    const moves = [{ from, to }];
+    const total = { files: manifest.length, bytes: 0 };
+
+    for (const attempt of ["first", "again"]) {
+      const p = moved(restorePhase(ID, snapshot, [], [join(work, "data")], total, moves), state);
+      const restored = await runLongPhase(host, { ...p, script: p.script.replaceAll(RESTIC_WRAPPER, wrapper) }, { pollMs: 50, runRoot: join(state, "migration-run") });
+      expect(restored.code, restored.stderr).toBe(0);
+      for (const [name, text] of Object.entries(files)) expect(readFileSync(join(to, name), "utf8"), `${attempt}: ${name}`).toBe(text);
+      expect(spawnSync("ls", ["-A", join(work, "data")], { encoding: "utf8" }).stdout, attempt).toBe("from-projects\n");
+    }
+    const compared = await runLongPhase(host, moved(comparePhase(ID, total, moves), state), { pollMs: 50, runRoot: join(state, "migration-run") });
+    expect(compared.code, compared.stderr).toBe(0);
+    const now = new Map(parseManifest(compared.stdout).map((m) => [m.path, m.hash]));
+    expect(manifest.map((m) => now.get(movedPath(m.path, moves)) === m.hash)).toEqual(manifest.map(() => true));
+    expect(now.has(join(to, "sub dir/new\nline"))).toBe(true);
+  });
+
   it.skipIf(lacks("shellcheck"))("each phase's script is clean under shellcheck", () => {
-    for (const p of [hashPhase(ID, ["/data", "/scratch"], { files: 1, bytes: 1 }), restorePhase(ID, "5e".repeat(32), ["/data"], ["/data"], { files: 1, bytes: 1 }), comparePhase(ID, { files: 1, bytes: 1 })]) {
+    for (const p of [hashPhase(ID, ["/data", "/scratch"], { files: 1, bytes: 1 }), restorePhase(ID, "5e".repeat(32), ["/data"], ["/data"], { files: 1, bytes: 1 }, [{ from: "/projects", to: "/data/from-projects" }], true), comparePhase(ID, { files: 1, bytes: 1 }, [{ from: "/projects", to: "/data/from-projects" }])]) {
       expect(shellcheck(p.script), p.name).toBe("");
       expect(shellcheck(`export d=${RUN_ROOT}/${ID}\n${p.progress.base ?? ""}\n${p.progress.now}\n`), p.name).toBe("");
     }

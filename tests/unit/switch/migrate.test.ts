@@ -282,6 +282,89 @@ describe("the layout migration", () => {
     });
   });
 
+  describe("storage.moves: a dropped mountpoint restored into a folder of the new layout", () => {
+    const LAB = join(import.meta.dirname, "../../../lab/profiles");
+    const independent = loadProfile(join(LAB, "lab-independent.yaml")).profile;
+    const raid0 = loadProfile(join(LAB, "lab-raid0.yaml")).profile;
+    const moving = { ...raid0, storage: { ...raid0.storage!, moves: [{ from: "/projects", to: "/data/from-projects" }] } };
+    const OLD = [["a", "/data/a.bin"], ["e", "/projects/e2e/notes.bin"]] as const;
+    /** A host whose old layout holds /data/a.bin and /projects/e2e/notes.bin; `compared` is what the comparison reads back. */
+    const movingHost = (compared: readonly (readonly [string, string])[], extra: (s: string) => Partial<RunResult> | undefined = () => undefined) =>
+      healthyHost((s) => {
+        const e = extra(s);
+        if (e) return e;
+        if (s.includes(`ls --json --recursive '${SNAP}'`)) return { stdout: ['{"struct_type":"snapshot"}', ...OLD.map(([, p]) => JSON.stringify({ type: "file", path: p, size: 1e6 }))].join("\n") };
+        if (s.includes("| tee /var/lib/aiws/migration-manifest.sha256z")) return { stdout: zsum(OLD) };
+        if (s.includes("cut -z -c67-")) return { stdout: zsum(compared) };
+        return undefined;
+      });
+
+    it("restores the moved mountpoint beside its folder and renames it in, the others in place, and compares each file where it landed", async () => {
+      const host = movingHost([["a", "/data/a.bin"], ["e", "/data/from-projects/e2e/notes.bin"]]);
+      const r = await runMigration({ host, from: independent, to: moving, converge: async () => undefined, now: () => NOW });
+      expect(r, r.error).toMatchObject({ ok: true, files: 2, mismatches: [] });
+      expect(r.phases[0]!.detail).toBe("dropped, and empty: /scratch, /archive; moves /projects into /data/from-projects");
+      const restore = host.scripts.find((s) => s.includes(" restore "))!;
+      expect(restore).toContain(`restore '${SNAP}' --target / --include '/data' --verify`);
+      expect(restore).toContain(`restore '${SNAP}' --target '/data/from-projects.aiws-restore' --include '/projects' --verify`);
+      expect(restore).toContain("mv -T -- '/data/from-projects.aiws-restore/projects' '/data/from-projects'");
+      expect(restore).not.toContain("--target / --include '/data' --include '/projects'");
+      expect(host.scripts.find((s) => s.includes("cut -z -c67-"))).toContain("| sed -z -e 's#^/projects/#/data/from-projects/#'");
+      expect(r.phases.find((p) => p.name === "restore")!.detail).toBe(`restored /data, /projects into /data/from-projects from the verified snapshot ${SNAP.slice(0, 8)}`);
+    });
+
+    it("a moved file that differs is named where it was restored", async () => {
+      const host = movingHost([["a", "/data/a.bin"], ["f", "/data/from-projects/e2e/notes.bin"]]);
+      const r = await runMigration({ host, from: independent, to: moving, converge: async () => undefined, now: () => NOW });
+      expect(r.ok).toBe(false);
+      expect(r.mismatches).toEqual(["/data/from-projects/e2e/notes.bin"]);
+    });
+
+    it("a destination the old layout already has is refused before anything changes: the two trees would mix", async () => {
+      const host = movingHost([], (s) => (s.includes("for t in '/data/from-projects'; do [[ ! -e $t ]]") ? { stdout: "/data/from-projects\n" } : undefined));
+      const r = await runMigration({ host, from: independent, to: moving, converge: async () => expect.unreachable(), now: () => NOW });
+      expect(r.error).toBe("storage.moves restores into /data/from-projects, which the old layout already has: pick a folder that does not exist yet (nothing on the host was changed)");
+      expect(host.scripts.some((s) => s.includes("remount,ro"))).toBe(false);
+    });
+
+    it("a destination that holds files on the new layout stops the first restore before it writes anything", async () => {
+      const host = movingHost([], (s) => (s.includes('find "$t" -maxdepth 0 -empty') ? { stdout: "/data/from-projects\n" } : undefined));
+      const r = await runMigration({ host, from: independent, to: moving, converge: async () => undefined, now: () => NOW });
+      expect(r.error).toContain("storage.moves restores into /data/from-projects, which already holds files on the new layout");
+      expect(r.error).toContain("go on where it stopped with --resume");
+      expect(host.scripts.some((s) => s.includes(" restore "))).toBe(false);
+    });
+  });
+
+  describe("a restore that ended while the connection was cut", () => {
+    it("is taken as it is on --resume, not run again; a first restore, or one after differences, always runs", async () => {
+      const h = journaledHost();
+      // The connection drops at the restore's first poll: it has started on the host.
+      let cut = false;
+      const cutting: RootShell = {
+        runScript: async (sc, o) => {
+          if (!cut && sc.includes('if [[ -e "$d/restore.rc" ]]; then echo "done"')) {
+            cut = true;
+            return { code: 255, stdout: "", stderr: "" };
+          }
+          return h.host.runScript(sc, o);
+        },
+      };
+      const first = await runMigration({ host: cutting, from, to, converge: async () => undefined, now: () => NOW });
+      expect(first.error).toContain("lost the host while restic restore runs there");
+      expect(JSON.parse(h.journal())).toMatchObject({ stage: "restoring" });
+      const starts = () => h.host.scripts.filter((s) => s.includes("cat >\"$d/restore.sh\""));
+      expect(starts()[0]).not.toContain("its result is taken, not run again");
+      expect(h.host.scripts.some((s) => s.includes("rm -f '/var/lib/aiws/migration-run/20261127T100000Z'/restore.rc"))).toBe(true);
+      const clears = h.host.scripts.filter((s) => s.includes("/restore.rc\n") || s.endsWith("/restore.rc")).length;
+      const r = await runMigration({ host: h.host, from, to, resume: true, converge: async () => expect.unreachable(), now: () => NOW });
+      expect(r.ok, r.error).toBe(true);
+      expect(starts()[1]).toContain(`if [[ $(cat "$d/restore.rc" 2>/dev/null) == 0 ]]; then echo "restic restore ended on the host while the connection was cut: its result is taken, not run again"; exit 0; fi`);
+      // The resume keeps the status of the restore it follows.
+      expect(h.host.scripts.filter((s) => s.includes("/restore.rc\n") || s.endsWith("/restore.rc")).length).toBe(clears);
+    });
+  });
+
   describe("the new layout's size", () => {
     it("stops before the wipe, changing nothing, when the new layout cannot hold what is to be restored", async () => {
       // Four files of 300 GB onto four drives of 250 GB: 1.2 TB into about 0.95 TB.
@@ -308,7 +391,7 @@ describe("the layout migration", () => {
       expect(first.ok).toBe(false);
       expect(first.error).toContain("restic restore did not start on the host (exit 255)");
       expect(first.error).toContain("go on where it stopped with --resume");
-      expect(JSON.parse(h.journal())).toEqual({ version: 1, id: "20261127T100000Z", from: "independent /data", to: "raid0 /data", snapshot: SNAP, stage: "rebuilt", manifestFiles: 4 });
+      expect(JSON.parse(h.journal())).toEqual({ version: 1, id: "20261127T100000Z", from: "independent /data", to: "raid0 /data", snapshot: SNAP, stage: "restoring", manifestFiles: 4 });
 
       const lines: string[] = [];
       const later = new Date(NOW.getTime() + 3_600_000);
@@ -316,7 +399,7 @@ describe("the layout migration", () => {
       expect(r).toMatchObject({ ok: true, files: 4, mismatches: [] });
       expect(r.phases.map((p) => p.name)).toEqual(["restore", "verify-again", "resume"]);
       expect(converged).toBe(1);
-      expect(lines[0]).toBe(`migration: resuming 20261127T100000Z after "rebuilt", from the verified snapshot ${SNAP.slice(0, 8)}`);
+      expect(lines[0]).toBe(`migration: resuming 20261127T100000Z after "restoring", from the verified snapshot ${SNAP.slice(0, 8)}`);
       expect(h.host.scripts.filter((s) => s.includes(" restore ")).every((s) => s.includes(`restore '${SNAP}'`))).toBe(true);
       expect(h.journal()).toBe("");
     });
@@ -379,7 +462,7 @@ describe("the layout migration", () => {
     it("a manifest emptied or cut short since the rebuild stops the resume: it would compare nothing and pass", async () => {
       const h = journaledHost((s) => s.includes(" restore "));
       await runMigration({ host: h.host, from, to, converge: async () => undefined, now: () => NOW });
-      expect(JSON.parse(h.journal())).toMatchObject({ stage: "rebuilt", manifestFiles: 4 });
+      expect(JSON.parse(h.journal())).toMatchObject({ stage: "restoring", manifestFiles: 4 });
       const emptied = healthyHost((s) => {
         if (s.includes("cat /var/lib/aiws/migration-journal.json")) return { stdout: h.journal() };
         if (s.includes("cat /var/lib/aiws/migration-manifest.sha256z")) return { stdout: "" };
