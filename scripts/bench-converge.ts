@@ -20,8 +20,8 @@ import { engineUp, type EngineSummary } from "../src/engine/engine.js";
 import { labDown } from "../src/lab/lab.js";
 import { net } from "../src/lab/config.js";
 import { sshArgs } from "../src/lab/ssh.js";
-import { renderScript } from "../src/host/render.js";
-import type { Step } from "../src/host/step.js";
+import { renderScript } from "../src/step/render.js";
+import type { Step } from "../src/step/step.js";
 import { LAB_PROFILES, labStackConfig, prepareLab } from "../lab/workstation.js";
 import { runCommand, type CommandSpec } from "../src/cli.js";
 

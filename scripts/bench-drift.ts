@@ -18,7 +18,7 @@ import { spawnSync } from "node:child_process";
 import { batchChecks } from "../src/drift/batch.js";
 import { runDrift } from "../src/drift/drift.js";
 import { planProfile } from "../src/host/planProfile.js";
-import { renderScript } from "../src/host/render.js";
+import { renderScript } from "../src/step/render.js";
 import { engineUp } from "../src/engine/engine.js";
 import { guestSsh, labDown } from "../src/lab/lab.js";
 import { net } from "../src/lab/config.js";

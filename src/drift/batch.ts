@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import type { Step } from "../host/step.js";
-import { heredocDelimiter } from "../host/render.js";
+import type { Step } from "../step/step.js";
+import { heredocDelimiter } from "../step/render.js";
 
 /**
  * Every step's check in one bash script, so the drift check costs one SSH connection and one

@@ -1,11 +1,11 @@
 import { formatProblem } from "../profile/problems.js";
 import { planProfile } from "../host/planProfile.js";
-import { renderScript } from "../host/render.js";
+import { renderScript } from "../step/render.js";
 import { SshSession, SSH_FAILED, sshFailure } from "../ssh/ssh.js";
 import { batchChecks, parseBatchOutput } from "./batch.js";
 import { driftReport, unreachableReport, type DriftReport } from "./report.js";
 import type { Target } from "../ssh/target.js";
-import { repairCommand } from "../host/repair.js";
+import { repairCommand } from "../step/repair.js";
 import { probeScript, splitSections } from "../discover/probe.js";
 import { hostFacts } from "../discover/facts.js";
 import { identityDifferences } from "../discover/compare.js";

@@ -1,4 +1,4 @@
-import type { Step } from "../host/step.js";
+import type { Step } from "../step/step.js";
 import type { CheckOutcome } from "./batch.js";
 
 export type DriftStatus = "in-sync" | "drifted" | "unknown";

@@ -1,7 +1,7 @@
 import { checkProfileFile, type CheckReport } from "../budget/check.js";
 import { CONCERNS, planSteps } from "./plan.js";
-import type { Concern } from "./concern.js";
-import type { Step } from "./step.js";
+import type { Concern } from "../step/concern.js";
+import type { Step } from "../step/step.js";
 
 /** A profile file checked and planned. */
 export interface PlannedProfile {

@@ -1,23 +1,27 @@
 /**
  * SSH to the lab's machines with the lab key and pinned host keys (never "accept anything"):
  * .lab/known_hosts holds the guest's and the NAS's host keys, .lab/ssh_config names them
- * `workstation` and `nas` for people (`ssh -F .lab/ssh_config workstation`).
+ * `workstation` and `nas` for people (`ssh -F .lab/ssh_config workstation`). Commands run
+ * through the one SSH runner (src/ssh/ssh.ts: dial retry, the pinned-key trust policy).
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { guest, nas, net, paths } from "./config.js";
 import type { GuestImage } from "./image.js";
 import { publicKey } from "./keys.js";
-import { sh } from "./processes.js";
+import { SshSession } from "../ssh/ssh.js";
+import { knownHostsEntry } from "../ssh/knownHosts.js";
 import { sshDestination } from "../ssh/validate.js";
 
+/** A lab command's limit when the caller names none: the longest (a converge's apt) stays well inside it. */
+const LAB_COMMAND_TIMEOUT_MS = 3_600_000;
 
 export function nasKnownHostsLine(): string {
-  return `${net.nasIp} ${publicKey(`${paths.nasHostKey}.pub`)}`;
+  return knownHostsEntry(net.nasIp, 22, publicKey(`${paths.nasHostKey}.pub`));
 }
 
 export function writeSshFiles(image: GuestImage): void {
   const guestKey = image.hostKeyPub.split(/\s+/).slice(0, 2).join(" ");
-  writeFileSync(paths.knownHosts, `${net.guestIp} ${guestKey}\n${nasKnownHostsLine()}\n`);
+  writeFileSync(paths.knownHosts, `${knownHostsEntry(net.guestIp, 22, guestKey)}\n${nasKnownHostsLine()}\n`);
   writeFileSync(
     paths.sshConfig,
     [
@@ -40,7 +44,11 @@ export function writeSshFiles(image: GuestImage): void {
   );
 }
 
-/** ssh arguments up to and including the destination (`-l USER -p 22 -- HOST`: nothing after them is an option). */
+/**
+ * ssh arguments up to and including the destination (`-l USER -p 22 -- HOST`: nothing after
+ * them is an option), for what is not a lab command: an interactive shell (`npm run lab --
+ * ssh`), and the benches' yardstick, one bare ssh without the runner's shared connection.
+ */
 export function sshArgs(host: string, user = "root", extra: readonly string[] = []): string[] {
   return [
     "-F", "/dev/null",
@@ -74,16 +82,26 @@ export interface SshOptions {
   readonly timeoutMs?: number;
 }
 
-/** Runs `command` (a shell command line) on `host`. */
+/** The host key .lab/known_hosts pins for one of the lab's addresses (the guest's changes with each image). */
+function labHostKey(host: string): string {
+  const line = readFileSync(paths.knownHosts, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith(`${host} `));
+  if (!line) throw new Error(`${paths.knownHosts} pins no host key for ${host}: run \`npm run lab -- up\``);
+  return line.slice(host.length + 1).trim();
+}
+
+/** Runs `command` (a shell command line) on `host`, as root unless `opts.user` says otherwise. */
 export async function sshRun(host: string, command: string, opts: SshOptions = {}): Promise<SshResult> {
-  const r = await sh({
-    nothrow: true,
-    input: opts.input ?? "",
-    timeout: opts.timeoutMs,
-  })`ssh ${sshArgs(host, opts.user)} ${command}`;
-  const result = { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode ?? -1 };
-  if ((opts.check ?? true) && result.exitCode !== 0) {
-    throw new Error(`ssh ${opts.user ?? "root"}@${host} ${JSON.stringify(command)} exited ${result.exitCode}: ${r.stderr.trim()}`);
+  const user = opts.user ?? "root";
+  const session = new SshSession({ host, port: 22, user, identityFile: paths.labKey, trust: { kind: "pinned", hostKey: labHostKey(host) } });
+  try {
+    const r = await session.run(command, { input: opts.input ?? "", timeoutMs: opts.timeoutMs ?? LAB_COMMAND_TIMEOUT_MS });
+    if ((opts.check ?? true) && r.code !== 0) {
+      throw new Error(`ssh ${user}@${host} ${JSON.stringify(command)} exited ${r.code}: ${r.stderr.trim()}`);
+    }
+    return { stdout: r.stdout, stderr: r.stderr, exitCode: r.code };
+  } finally {
+    await session.close();
   }
-  return result;
 }

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import type { Step } from "../host/step.js";
-import { renderScript } from "../host/render.js";
+import type { Step } from "../step/step.js";
+import { renderScript } from "../step/render.js";
 import { connectionInput, REBOOT_DIAL, shellCommand, type SshConnectionArgs } from "./connection.js";
 import { stepCommand, type SecretInputs } from "./stepCommand.js";
 import { rebootWaitStep, scheduledFromBoot, scheduleRebootSnippet, waitDownCommand, type RebootOptions } from "./reboot.js";

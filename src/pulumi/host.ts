@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import type { Step } from "../host/step.js";
-import { checkPlanOrder } from "../host/plan.js";
+import type { Step } from "../step/step.js";
+import { checkPlanOrder } from "../step/order.js";
 import { ConcernComponent, type StepResources } from "./concern.js";
 import type { SshConnectionArgs } from "./connection.js";
 import type { RebootOptions } from "./reboot.js";

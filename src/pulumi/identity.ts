@@ -6,7 +6,7 @@ import { probeScript, splitSections } from "../discover/probe.js";
 import { hostFacts } from "../discover/facts.js";
 import { identityDifferences } from "../discover/compare.js";
 import { connectionInput, shellCommand, type SshConnectionArgs } from "./connection.js";
-import { shellQuote } from "../host/render.js";
+import { shellQuote } from "../step/render.js";
 
 /** The resource names of the check, for the plan's name check and for tests. */
 export const IDENTITY_NAMES = { probe: "hardware-identity", verdict: "hardware-identity-verdict" } as const;

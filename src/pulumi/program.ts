@@ -3,10 +3,10 @@ import { fileURLToPath } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
 import type { CheckReport } from "../budget/check.js";
 import { formatReport } from "../budget/format.js";
-import { parseRepair } from "../host/repair.js";
+import { parseRepair } from "../step/repair.js";
 import type { Concern } from "../host/plan.js";
 import { planProfile } from "../host/planProfile.js";
-import type { Step } from "../host/step.js";
+import type { Step } from "../step/step.js";
 import type { Profile } from "../profile/schema/profile.js";
 import { hostResources, type HostResources } from "./host.js";
 import type { RebootOptions } from "./reboot.js";
@@ -97,7 +97,7 @@ function findSecrets(
 }
 
 /**
- * `aiws:repair` ("id,id@stamp", src/host/repair.ts): the stamp for each named step. A step
+ * `aiws:repair` ("id,id@stamp", src/step/repair.ts): the stamp for each named step. A step
  * the plan no longer has is skipped with a warning (the request may predate a profile switch).
  */
 function repairStamps(steps: readonly Step[], repair: string | undefined): Map<string, string> {

@@ -1,5 +1,5 @@
-import { shellQuote } from "../host/render.js";
-import type { Step } from "../host/step.js";
+import { shellQuote } from "../step/render.js";
+import type { Step } from "../step/step.js";
 
 /**
  * Rebooting in the middle of `pulumi up`, for a step with `reboot: "if-needed"` (the NVIDIA

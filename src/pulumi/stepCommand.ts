@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as command from "@pulumi/command";
-import type { Step } from "../host/step.js";
-import { heredocDelimiter, renderScript, type RenderOptions } from "../host/render.js";
+import type { Step } from "../step/step.js";
+import { heredocDelimiter, renderScript, type RenderOptions } from "../step/render.js";
 import { connectionInput, shellCommand, type SshConnectionArgs } from "./connection.js";
 
 /** Secret values by the name a step lists in `secrets`. */

@@ -85,9 +85,9 @@ export class SshSession {
     return this.exec(shell, script, opts.timeoutMs);
   }
 
-  /** Runs a command line on the host as the SSH user (no stdin). */
-  run(command: string, opts: { timeoutMs?: number } = {}): Promise<RunResult> {
-    return this.exec(command, "", opts.timeoutMs);
+  /** Runs a command line on the host as the SSH user, `input` on its stdin (none by default). */
+  run(command: string, opts: { timeoutMs?: number; input?: string } = {}): Promise<RunResult> {
+    return this.exec(command, opts.input ?? "", opts.timeoutMs);
   }
 
   /**

@@ -8,7 +8,7 @@
  * one beside it.
  */
 import { STATE_DIR } from "../host/backup/paths.js";
-import { heredocDelimiter, shellQuote } from "../host/render.js";
+import { heredocDelimiter, shellQuote } from "../step/render.js";
 import type { RunResult } from "../ssh/ssh.js";
 import { lastLines } from "./journal.js";
 import { MigrationStop } from "./stop.js";

@@ -1,5 +1,5 @@
 import type { Profile } from "../profile/schema/profile.js";
-import type { Step } from "../host/step.js";
+import type { Step } from "../step/step.js";
 import type { CheckReport } from "../budget/check.js";
 
 /** One hardware figure that differs between the profiles, by dotted path. */

@@ -5,7 +5,7 @@
  * (df: bytes and inodes used), which costs nothing however many files there are.
  */
 import { RESTIC_WRAPPER, STATE_DIR } from "../host/backup/paths.js";
-import { shellQuote } from "../host/render.js";
+import { shellQuote } from "../step/render.js";
 import { runFolder, type LongPhase } from "./detached.js";
 import { moveRestoreLines, movedNamesSed, type Move } from "./moves.js";
 

@@ -1,6 +1,6 @@
 import { RESTIC_WRAPPER } from "../host/backup/paths.js";
 import { isBackupFresh } from "../host/backup/status.js";
-import { shellQuote } from "../host/render.js";
+import { shellQuote } from "../step/render.js";
 import { dataMountpoints, droppedWithDataScript } from "./migration.js";
 import { isUnder } from "../profile/schema/storageMoves.js";
 import { activeMoves, movedIntoScript, movedPath, takenDestinationsScript } from "./moves.js";

@@ -1,5 +1,5 @@
 import type { Profile } from "../profile/schema/profile.js";
-import { shellQuote } from "../host/render.js";
+import { shellQuote } from "../step/render.js";
 import { unitsToStop } from "./quiesce.js";
 import { storageMountpoints } from "../profile/schema/storageMoves.js";
 

@@ -6,7 +6,7 @@
 import type { Profile } from "../profile/schema/profile.js";
 import { isUnder } from "../profile/schema/storageMoves.js";
 import { RESTIC_WRAPPER } from "../host/backup/paths.js";
-import { shellQuote } from "../host/render.js";
+import { shellQuote } from "../step/render.js";
 import { dataMountpoints } from "./migration.js";
 
 export interface Move {

@@ -5,7 +5,7 @@
  */
 import { RESTIC_WRAPPER, STATUS_COMMAND } from "../host/backup/paths.js";
 import { parseBackupStatus } from "../host/backup/status.js";
-import { shellQuote } from "../host/render.js";
+import { shellQuote } from "../step/render.js";
 import { lastLines } from "./journal.js";
 import { MigrationStop } from "./stop.js";
 

@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labDown, labState, nasSsh, rebootGuest } from "../../src/lab/lab.js";
 import { waitDownCommand } from "../../src/pulumi/reboot.js";
-import type { Step } from "../../src/host/step.js";
+import type { Step } from "../../src/step/step.js";
 import { nas, net, paths, repoRoot } from "../../src/lab/config.js";
 import { guestHostKey, LAB_PROFILES, LAB_SERIALS, labSecrets, prepareLab } from "../../lab/workstation.js";
 import { pulumiStandin } from "../helpers/pulumiStandin.js";

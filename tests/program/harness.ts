@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Concern } from "../../src/host/plan.js";
-import type { Step } from "../../src/host/step.js";
+import type { Step } from "../../src/step/step.js";
 import { IDENTITY_NAMES } from "../../src/pulumi/identity.js";
 import { joinSections } from "../../src/discover/probe.js";
 

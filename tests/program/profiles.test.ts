@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { checkProfileFile } from "../../src/budget/check.js";
 import { formatReport } from "../../src/budget/format.js";
 import { CONCERNS, planSteps, type Concern } from "../../src/host/plan.js";
-import type { Step } from "../../src/host/step.js";
+import type { Step } from "../../src/step/step.js";
 import { FAKE_CONCERNS, installMocks, isSecretWrapped, plainStrings, registered, reset, TEST_HOST_KEY, TEST_KEY, value } from "./harness.js";
 
 let program: typeof import("../../src/pulumi/program.js");

@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { renderScript } from "../../src/host/render.js";
+import { renderScript } from "../../src/step/render.js";
 import { planSteps } from "../../src/host/plan.js";
-import type { Step } from "../../src/host/step.js";
+import type { Step } from "../../src/step/step.js";
 import { loadProfile } from "../../src/profile/load.js";
 import { FAKE_CONCERNS, installMocks, isSecretWrapped, plainStrings, registered, reset, setStdout, TEST_HOST_KEY, TEST_KEY, unwrap, value, type Registered } from "./harness.js";
 

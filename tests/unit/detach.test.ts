@@ -1,6 +1,6 @@
 /**
- * A converge's apply runs detached from the SSH session (src/host/runner.sh, started and
- * followed by src/host/detach.sh): a cut session does not stop it, a second run waits for the
+ * A converge's apply runs detached from the SSH session (src/step/runner.sh, started and
+ * followed by src/step/detach.sh): a cut session does not stop it, a second run waits for the
  * host's aiws lock and then finds the work done, and a silent apply gets a heartbeat. Here
  * (no systemd as PID 1) the runner starts under setsid, the fallback a host without systemd gets.
  */
@@ -9,8 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { renderScript } from "../../src/host/render.js";
-import type { Step } from "../../src/host/step.js";
+import { renderScript } from "../../src/step/render.js";
+import type { Step } from "../../src/step/step.js";
 
 let state: string;
 beforeEach(() => (state = mkdtempSync(join(tmpdir(), "aiws-detach-"))));

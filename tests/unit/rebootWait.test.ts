@@ -7,7 +7,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { waitDownCommand } from "../../src/pulumi/reboot.js";
-import type { Step } from "../../src/host/step.js";
+import type { Step } from "../../src/step/step.js";
 import { shellcheck } from "../helpers/lint.js";
 
 const BOOT = "0b4d2c1e-9f3a-4c1b-8e2d-7a6f5e4d3c2b";

@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CONVERGE_RUNNER, STEP_QUERIES, STEP_RUNTIME, heredocDelimiter, phaseFile, renderScript, secretFileVar, shellQuote, type Phase } from "../../src/host/render.js";
-import type { Step } from "../../src/host/step.js";
+import { CONVERGE_RUNNER, STEP_QUERIES, STEP_RUNTIME, heredocDelimiter, phaseFile, renderScript, secretFileVar, shellQuote, type Phase } from "../../src/step/render.js";
+import type { Step } from "../../src/step/step.js";
 import { shellcheck } from "../helpers/lint.js";
 
 /** Runs a rendered script the way every driver does: on stdin of `bash -s`. */

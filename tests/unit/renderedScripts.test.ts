@@ -8,15 +8,19 @@
  * - each distinct script and phase file is clean under shellcheck;
  * - a digest of each step's scripts is kept in __snapshots__/rendered-scripts.txt, so a change
  *   that alters what runs on hosts shows as exactly the steps it alters (`vitest -u` takes a
- *   change that is meant, and the commit says why).
+ *   change that is meant, and the commit says why);
+ * - what a profile puts into the scripts, each step's values as its preamble assigns them, is
+ *   kept as text in __snapshots__/rendered-values.txt: the rest of every script is the .sh
+ *   files in the repository, so together they show a change as a reviewable diff. (The whole
+ *   scripts, about 2.7 MB of mostly the same libraries, would hide it.)
  */
 import { describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { planProfile } from "../../src/host/planProfile.js";
-import { phaseFile, renderScript } from "../../src/host/render.js";
-import type { Step } from "../../src/host/step.js";
+import { phaseFile, preamble, renderScript } from "../../src/step/render.js";
+import type { Step } from "../../src/step/step.js";
 import { removeCommand } from "../../src/pulumi/stepCommand.js";
 import { rebootWaitStep, scheduleRebootSnippet, waitDownCommand } from "../../src/pulumi/reboot.js";
 import { shellcheck } from "../helpers/lint.js";
@@ -69,6 +73,14 @@ describe("every script of every shipped and lab profile", () => {
       }
     }
     await expect(`${lines.join("\n")}\n`).toMatchFileSnapshot("__snapshots__/rendered-scripts.txt");
+  });
+
+  it("keeps the values each profile renders into each step's scripts, as text", async () => {
+    const blocks: string[] = [];
+    for (const p of planned) {
+      for (const step of p.steps) blocks.push([`## ${p.file} ${step.id}`, ...preamble(step).filter((l) => /^[A-Z_]+=/.test(l))].join("\n"));
+    }
+    await expect(`${blocks.join("\n\n")}\n`).toMatchFileSnapshot("__snapshots__/rendered-values.txt");
   });
 
   it.skipIf(lacks("shellcheck"))("each distinct script and phase file is clean under shellcheck", () => {

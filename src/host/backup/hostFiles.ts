@@ -1,7 +1,7 @@
 import type { Profile } from "../../profile/schema/profile.js";
 import type { BackupConfig } from "../../profile/schema/backup.js";
 import { storageLayout } from "../storage/layout.js";
-import { heredocDelimiter, shellQuote } from "../render.js";
+import { heredocDelimiter, shellQuote } from "../../step/render.js";
 import { knownHostsEntry } from "../../ssh/knownHosts.js";
 import { backupSh } from "./sh.js";
 import { backupUnits } from "./units.js";

@@ -1,4 +1,4 @@
-import type { Concern } from "../concern.js";
+import type { Concern } from "../../step/concern.js";
 import { backupSteps } from "./steps.js";
 
 export { backupSteps, BACKUP_SECRETS } from "./steps.js";

@@ -1,6 +1,6 @@
 import type { Profile } from "../../profile/schema/profile.js";
 import type { BackupConfig } from "../../profile/schema/backup.js";
-import { defineStep, type Step } from "../step.js";
+import { defineStep, type Step } from "../../step/step.js";
 import { packagesStep } from "../packages/index.js";
 import { STORAGE_MOUNTED, mountsData } from "../storage/steps.js";
 import { backupSh } from "./sh.js";

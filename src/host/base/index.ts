@@ -1,9 +1,9 @@
 import { STATE_DIR, STORAGE_MOUNTED } from "../shared.js";
 import { mountsData } from "../storage/steps.js";
-import { scriptsBeside } from "../scripts.js";
+import { scriptsBeside } from "../../step/scripts.js";
 import type { Profile } from "../../profile/schema/profile.js";
-import type { Concern } from "../concern.js";
-import { defineStep, type Step, type StepFields } from "../step.js";
+import type { Concern } from "../../step/concern.js";
+import { defineStep, type Step, type StepFields } from "../../step/step.js";
 import { sandboxDirectives } from "../sandbox.js";
 import { AIWS_LIB, textFunction, withLib } from "./lib.js";
 import { packagesStep } from "../packages/index.js";

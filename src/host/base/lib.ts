@@ -1,5 +1,5 @@
-import { scriptsBeside } from "../scripts.js";
-import { heredocDelimiter } from "../render.js";
+import { scriptsBeside } from "../../step/scripts.js";
+import { heredocDelimiter } from "../../step/render.js";
 
 /** Helpers every aiws step script starts with: dpkg queries, idempotent file writes, aiws_die. */
 export const AIWS_LIB = scriptsBeside(import.meta.url)("lib.sh");

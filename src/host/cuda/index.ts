@@ -1,7 +1,7 @@
-import { scriptsBeside } from "../scripts.js";
+import { scriptsBeside } from "../../step/scripts.js";
 import type { Profile } from "../../profile/schema/profile.js";
-import type { Concern } from "../concern.js";
-import { defineStep, type Step } from "../step.js";
+import type { Concern } from "../../step/concern.js";
+import { defineStep, type Step } from "../../step/step.js";
 import { NVIDIA_LIB, NVIDIA_STEP_IDS } from "../nvidia/index.js";
 import { textFunction } from "../base/lib.js";
 import { DEFAULT_NVIDIA_REPO_URL, cudaToolkitPackage } from "../nvidia/packages.js";

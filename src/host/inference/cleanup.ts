@@ -5,7 +5,7 @@
  */
 import type { Profile } from "../../profile/schema/profile.js";
 import type { InferenceService } from "../../profile/schema/inference.js";
-import type { Step } from "../step.js";
+import type { Step } from "../../step/step.js";
 import { INFERENCE_STEP_IDS, body, step } from "./stepParts.js";
 import { PATHS, llamaCppPrefix, ollamaPrefix, unitName, vllmVenv } from "./units.js";
 import { vllmBuild } from "./releases.js";

@@ -1,8 +1,8 @@
 import type { Profile } from "../../profile/schema/profile.js";
 import type { InferenceService } from "../../profile/schema/inference.js";
-import type { Concern } from "../concern.js";
-import type { Step } from "../step.js";
-import { secretFileVar } from "../render.js";
+import type { Concern } from "../../step/concern.js";
+import type { Step } from "../../step/step.js";
+import { secretFileVar } from "../../step/render.js";
 import { BASE_STEP_IDS } from "../base/index.js";
 import { NVIDIA_STEP_IDS } from "../nvidia/index.js";
 import { CUDA_STEP_IDS } from "../cuda/index.js";

@@ -2,9 +2,9 @@
  * What every inference step is made of: its id, the stack secrets it may read, its three
  * bodies (NAME.{check,apply,remove}.sh behind lib.sh) and the defaults of the concern's steps.
  */
-import { scriptsBeside } from "../scripts.js";
+import { scriptsBeside } from "../../step/scripts.js";
 import type { InferenceService } from "../../profile/schema/inference.js";
-import { defineStep, type Step, type StepFields } from "../step.js";
+import { defineStep, type Step, type StepFields } from "../../step/step.js";
 
 /** A script beside this file, as text. */
 export const sh = scriptsBeside(import.meta.url);

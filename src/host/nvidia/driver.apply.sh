@@ -2,7 +2,7 @@
 # running kernel's headers, hold it, keep unattended-upgrades off it, and load it. Asks for a
 # reboot (aiws_reboot_required) only when this run (or an earlier one in this same boot)
 # installed or changed the driver and the running module is not the new one. apt goes through
-# the step runtime (src/host/runtime.sh): lock wait, dpkg repair, any failure is exit 1.
+# the step runtime (src/step/runtime.sh): lock wait, dpkg repair, any failure is exit 1.
 distro=$(aiws_distro) || aiws_die "$distro"
 # apt-mark changes dpkg's selections: it needs the lock too, and its failure fails the step.
 aiws_apt_mark() {

@@ -1,8 +1,8 @@
 import { STATE_DIR } from "../shared.js";
-import { scriptsBeside } from "../scripts.js";
+import { scriptsBeside } from "../../step/scripts.js";
 import type { Profile } from "../../profile/schema/profile.js";
-import type { Concern } from "../concern.js";
-import { defineStep, type Step } from "../step.js";
+import type { Concern } from "../../step/concern.js";
+import { defineStep, type Step } from "../../step/step.js";
 import { AIWS_LIB, withLib } from "../base/lib.js";
 import {
   CUDA_KEYRING,

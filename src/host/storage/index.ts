@@ -1,4 +1,4 @@
-import type { Concern } from "../concern.js";
+import type { Concern } from "../../step/concern.js";
 import { storageSteps } from "./steps.js";
 
 export { storageSteps, STORAGE_MOUNTED } from "./steps.js";

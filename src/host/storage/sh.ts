@@ -1,4 +1,4 @@
-import { scriptsBeside } from "../scripts.js";
+import { scriptsBeside } from "../../step/scripts.js";
 
 /** The text of a bash file that lives beside this module (src/host/storage/NAME). */
 export const storageSh = scriptsBeside(import.meta.url);

@@ -1,6 +1,6 @@
 import { STORAGE_MOUNTED } from "../shared.js";
 import type { Profile } from "../../profile/schema/profile.js";
-import { defineStep, type Step } from "../step.js";
+import { defineStep, type Step } from "../../step/step.js";
 import { packagesStep } from "../packages/index.js";
 import { FSTAB, MDADM_CONF, storageLayout, type DataFilesystem, type RaidArray, type StorageLayout } from "./layout.js";
 import { bashBody, storageSh } from "./sh.js";

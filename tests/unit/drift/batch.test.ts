@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import { batchChecks, parseBatchOutput } from "../../../src/drift/batch.js";
 import { driftReport, driftExitCode, formatDrift, unreachableReport } from "../../../src/drift/report.js";
-import { repairCommand, parseRepair } from "../../../src/host/repair.js";
-import type { Step } from "../../../src/host/step.js";
+import { repairCommand, parseRepair } from "../../../src/step/repair.js";
+import type { Step } from "../../../src/step/step.js";
 import { shellcheck } from "../../helpers/lint.js";
 
 function step(id: string, check: string): Step {

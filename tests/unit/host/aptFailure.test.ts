@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadProfile } from "../../../src/profile/load.js";
 import { planSteps } from "../../../src/host/plan.js";
-import { renderScript } from "../../../src/host/render.js";
-import type { Step } from "../../../src/host/step.js";
+import { renderScript } from "../../../src/step/render.js";
+import type { Step } from "../../../src/step/step.js";
 import { fake, repoRoot, tempDir, withVars } from "./base-harness.js";
 
 const APT_ERROR = "E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 4242 (python3)";

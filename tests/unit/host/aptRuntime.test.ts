@@ -1,5 +1,5 @@
 /**
- * The step runtime's apt helper (src/host/runtime.sh), the one way steps install packages:
+ * The step runtime's apt helper (src/step/runtime.sh), the one way steps install packages:
  * it waits for a held dpkg lock saying who holds it, gives up with one line when the wait runs
  * out, finishes an interrupted dpkg before anything else, and turns apt's failures into exit 1.
  */
@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Step } from "../../../src/host/step.js";
+import type { Step } from "../../../src/step/step.js";
 import { fake, runPhase, tempDir } from "./base-harness.js";
 
 const APT_OPTS = "-q -o DPkg::Lock::Timeout=1200 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold";

@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { loadProfile } from "../../../src/profile/load.js";
 import { backupSteps } from "../../../src/host/backup/steps.js";
 import { isBackupFresh, parseBackupStatus, type BackupStatus } from "../../../src/host/backup/status.js";
-import { phaseFile } from "../../../src/host/render.js";
-import type { Step } from "../../../src/host/step.js";
+import { phaseFile } from "../../../src/step/render.js";
+import type { Step } from "../../../src/step/step.js";
 import { runBash } from "./storageBash.js";
 
 /**

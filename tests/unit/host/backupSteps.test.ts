@@ -8,8 +8,8 @@ import { backupUnits } from "../../../src/host/backup/units.js";
 import { configFiles, knownHostsLine, repositoryOf, requiredMounts, unitFiles } from "../../../src/host/backup/hostFiles.js";
 import { backupSh } from "../../../src/host/backup/sh.js";
 import { restoreDrillScript } from "../../../src/host/backup/drill.js";
-import { renderScript, secretFileVar } from "../../../src/host/render.js";
-import type { Step } from "../../../src/host/step.js";
+import { renderScript, secretFileVar } from "../../../src/step/render.js";
+import type { Step } from "../../../src/step/step.js";
 import { shellcheck, verifyUnits } from "../../helpers/lint.js";
 
 const base = loadProfile("profiles/base.yaml").profile;

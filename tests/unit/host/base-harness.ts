@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadProfile } from "../../../src/profile/load.js";
 import type { Profile } from "../../../src/profile/schema/profile.js";
-import { phaseFile } from "../../../src/host/render.js";
-import type { Step } from "../../../src/host/step.js";
+import { phaseFile } from "../../../src/step/render.js";
+import type { Step } from "../../../src/step/step.js";
 
 export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 export const FAKE_NVIDIA_SMI = join(repoRoot, "tests/fixtures/nvidia-smi/fake-nvidia-smi");

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "no
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { shellcheck, verifyUnits } from "../../helpers/lint.js";
-import type { Step } from "../../../src/host/step.js";
+import type { Step } from "../../../src/step/step.js";
 import { planSteps, type Concern } from "../../../src/host/plan.js";
 import { BASE_PACKAGES, CPU_GOVERNOR_SCRIPT, DATA_DIRS, baseConcern, cpuGovernorUnit, dataLayoutConcern } from "../../../src/host/base/index.js";
 import { nvidiaConcern } from "../../../src/host/nvidia/index.js";

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Step } from "../../../src/host/step.js";
+import type { Step } from "../../../src/step/step.js";
 import { cudaConcern, cudaProfileScript } from "../../../src/host/cuda/index.js";
 import type { Profile } from "../../../src/profile/schema/profile.js";
 import { SHIPPED, fake, runBash, runPhase, shipped, tempDir, withVars } from "./base-harness.js";

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Step } from "../../../src/host/step.js";
+import type { Step } from "../../../src/step/step.js";
 import { nvidiaConcern, driverPinText, unattendedUpgradesText } from "../../../src/host/nvidia/index.js";
 import {
   DEFAULT_NVIDIA_REPO_URL,

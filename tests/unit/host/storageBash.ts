@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { shellQuote } from "../../../src/host/render.js";
+import { shellQuote } from "../../../src/step/render.js";
 
 /**
  * Test support for the storage and backup steps' bash: a preamble like the one the renderer

@@ -5,10 +5,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, sym
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { raid0ArrayStep, filesystemStep, mountedStep } from "../../../src/host/storage/steps.js";
-import { phaseFile } from "../../../src/host/render.js";
+import { phaseFile } from "../../../src/step/render.js";
 import type { Drive } from "../../../src/profile/schema/hardware.js";
 import type { StorageLayout } from "../../../src/host/storage/layout.js";
-import type { Step } from "../../../src/host/step.js";
+import type { Step } from "../../../src/step/step.js";
 import { canUseLoopDevices, runBash } from "./storageBash.js";
 
 /** What safe mode (src/host/storage/safeMode.sh, the one implementation) asks lsblk for and prints last when it refuses. */

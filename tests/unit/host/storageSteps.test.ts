@@ -3,8 +3,8 @@ import { loadProfile } from "../../../src/profile/load.js";
 import { profileSchema, type Profile } from "../../../src/profile/schema/profile.js";
 import { storageSteps, STORAGE_MOUNTED, fstabOptions } from "../../../src/host/storage/steps.js";
 import { storageLayout, stripeArgs, slugOf } from "../../../src/host/storage/layout.js";
-import { renderScript } from "../../../src/host/render.js";
-import type { Step } from "../../../src/host/step.js";
+import { renderScript } from "../../../src/step/render.js";
+import type { Step } from "../../../src/step/step.js";
 
 const base = loadProfile("profiles/base.yaml").profile;
 const quad = loadProfile("profiles/quad-gpu.yaml").profile;

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { inferenceSteps } from "../../../src/host/inference/index.js";
-import { phaseFile } from "../../../src/host/render.js";
+import { phaseFile } from "../../../src/step/render.js";
 import { loadProfile } from "../../../src/profile/load.js";
 import { lacks } from "../../helpers/systemTools.js";
 

@@ -4,7 +4,7 @@ import { checkProfileFile } from "../../../src/budget/check.js";
 import { diffProfiles } from "../../../src/switch/diff.js";
 import { gateSwitch } from "../../../src/switch/gate.js";
 import { formatSwitch } from "../../../src/switch/format.js";
-import type { Step } from "../../../src/host/step.js";
+import type { Step } from "../../../src/step/step.js";
 
 const PROFILES = join(import.meta.dirname, "../../../profiles");
 const checked = (name: string) => {

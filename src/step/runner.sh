@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The half of a converge that changes the host (see src/host/render.ts). It runs detached
+# The half of a converge that changes the host (see src/step/render.ts). It runs detached
 # from the SSH session (a transient systemd unit, or setsid where systemd is not PID 1), so a
 # connection cut in the middle of apt or dpkg never kills them halfway.
 #
@@ -24,7 +24,7 @@ finish() {
   exit 0
 }
 
-# The secrets the session wrote here, as the phases expect them (src/host/render.ts secretFileVar).
+# The secrets the session wrote here, as the phases expect them (src/step/render.ts secretFileVar).
 for f in "$run"/secret-*; do
   [[ -e $f ]] || continue
   n=${f##*/secret-}

@@ -24,7 +24,7 @@ export interface Step {
   readonly secrets: readonly string[];
   /**
    * `if-needed`: apply may ask for a reboot (driver installs) with the step runtime's
-   * aiws_reboot_required (src/host/runtime.sh); the runner waits for the host to return.
+   * aiws_reboot_required (src/step/runtime.sh); the runner waits for the host to return.
    */
   readonly reboot: "never" | "if-needed";
   /** May destroy data (creating an array, formatting): gated by safe mode and explicit confirmation. */

@@ -1,4 +1,4 @@
-# --- aiws detach: the SSH session's half of a converge (src/host/render.ts) ----------------
+# --- aiws detach: the SSH session's half of a converge (src/step/render.ts) ----------------
 # aiws_detach RUN_DIR STEP_ID LOCK: starts RUN_DIR/runner outside this SSH session (a transient
 # systemd unit where systemd runs the host, setsid otherwise), then follows its output until
 # it writes RUN_DIR/status, with a heartbeat at least every 30 seconds while it prints

@@ -1,4 +1,4 @@
-# --- aiws step queries: what every phase of every step can ask (src/host/render.ts) ------
+# --- aiws step queries: what every phase of every step can ask (src/step/render.ts) ------
 # True when the package is installed: dpkg's current status (the second letter of "ii", or
 # of "hi" for a package on hold, as the driver step holds its own) is "i".
 # shellcheck disable=SC2317 # a library: not every script calls every function

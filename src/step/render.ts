@@ -34,7 +34,7 @@ export const RUN_ROOT = "/run/aiws";
  *
  * `converge` runs check in the session; in sync: prints `aiws: <id>: in sync`, exits 0.
  * Otherwise it prints the check's reason and hands the rest to a runner detached from the SSH
- * session (src/host/runner.sh, started and followed by src/host/detach.sh), so that a cut
+ * session (src/step/runner.sh, started and followed by src/step/detach.sh), so that a cut
  * connection never kills apt or dpkg halfway: the runner takes the host's aiws lock (waiting,
  * and saying so, while another run holds it), checks again, applies, checks again, and the
  * session streams its output with a heartbeat. Then: `aiws: <id>: converged`, exit 0; a
@@ -55,7 +55,7 @@ export interface RenderOptions {
   /**
    * One line rendered as a comment near the top: changes the script, and so the Pulumi input,
    * without changing what it does. The Pulumi program puts a repair request's stamp here
-   * (`aiws:repair`, see src/host/repair.ts) so that Pulumi runs the step again.
+   * (`aiws:repair`, see src/step/repair.ts) so that Pulumi runs the step again.
    */
   readonly stamp?: string;
 }
@@ -89,7 +89,7 @@ export function renderScript(
     ...(converge ? ['aiws_text=$(cat) && eval "$aiws_text"'] : []),
     `# aiws step ${id} (${phase}): ${oneLine(step.title)}`,
     ...(opts.stamp !== undefined ? [`# aiws: run again on request ${oneLine(opts.stamp)}`] : []),
-    "# Rendered by src/host/render.ts: read whole, then run (see aiws_main at the end).",
+    "# Rendered by src/step/render.ts: read whole, then run (see aiws_main at the end).",
     ...(converge ? [DETACH_LIB.replace(/\n$/, "")] : []),
     "aiws_main() {",
     "set -euo pipefail",

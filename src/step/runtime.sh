@@ -1,4 +1,4 @@
-# --- aiws apply runtime: what every apply can call, after the queries (src/host/render.ts) ---
+# --- aiws apply runtime: what every apply can call, after the queries (src/step/render.ts) ---
 # Packages go through aiws_apt_install / aiws_apt_get only: they wait for another apt or dpkg
 # (apt's daily timers, unattended-upgrades) saying who holds the lock, finish a dpkg run that a
 # cut or a crash interrupted, and turn any apt failure into exit 1 with apt's own error on one
