@@ -7,7 +7,7 @@
  * of the same migration (`switch --resume`) follows that run instead of starting a second
  * one beside it.
  */
-import { STATE_DIR } from "../host/backup/paths.js";
+import { STATE_DIR } from "../host/shared.js";
 import { heredocDelimiter, shellQuote } from "../step/render.js";
 import type { RunResult } from "../ssh/ssh.js";
 import { lastLines } from "./journal.js";

@@ -1,4 +1,4 @@
-import { STATE_DIR } from "../host/backup/paths.js";
+import { STATE_DIR } from "../host/shared.js";
 import type { RootShell } from "./detached.js";
 
 /**

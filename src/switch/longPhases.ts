@@ -4,7 +4,8 @@
  * batch sha256sum has finished; the restore reads how much the new filesystems grew
  * (df: bytes and inodes used), which costs nothing however many files there are.
  */
-import { RESTIC_WRAPPER, STATE_DIR } from "../host/backup/paths.js";
+import { RESTIC_WRAPPER } from "../host/backup/paths.js";
+import { STATE_DIR } from "../host/shared.js";
 import { shellQuote } from "../step/render.js";
 import { runFolder, type LongPhase } from "./detached.js";
 import { moveRestoreLines, movedNamesSed, type Move } from "./moves.js";

@@ -1,5 +1,5 @@
 import { BACKUP_TIMERS } from "../host/backup/units.js";
-import { STATE_DIR } from "../host/backup/paths.js";
+import { STATE_DIR } from "../host/shared.js";
 import { unitName } from "../host/inference/units.js";
 import { shellQuote } from "../step/render.js";
 import type { Profile } from "../profile/schema/profile.js";

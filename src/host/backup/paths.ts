@@ -14,7 +14,6 @@ export const RESTORE_DRILL = "/usr/local/sbin/aiws-restore-drill";
 export const STATUS_COMMAND = "/usr/local/bin/aiws-backup-status";
 export const LIB_DIR = "/usr/local/lib/aiws";
 export const UNIT_DIR = "/etc/systemd/system";
-export { STATE_DIR };
 /** The status file the units keep and `aiws-backup-status` prints (see status.ts). */
 export const STATUS_FILE = `${STATE_DIR}/backup-status.json`;
 /** Written with random content before each backup, its sha256 beside it: the restore drill's proof. */

@@ -1,6 +1,7 @@
 import type { BackupConfig } from "../../profile/schema/backup.js";
 import { sandboxDirectives } from "../sandbox.js";
-import { CRED_DIR, LIB_DIR, RESTIC_CACHE, STATE_DIR } from "./paths.js";
+import { CRED_DIR, LIB_DIR, RESTIC_CACHE } from "./paths.js";
+import { STATE_DIRECTORY } from "../shared.js";
 
 /** The systemd units the backup-units step installs (name -> text). */
 export function backupUnits(b: BackupConfig): Record<string, string> {
@@ -47,9 +48,6 @@ export function backupUnits(b: BackupConfig): Record<string, string> {
 export function unitText(value: string): string {
   return value.replaceAll("%", "%%");
 }
-
-/** /var/lib/aiws, made (0755, as the steps make it) and writable whatever the sandbox. */
-export const STATE_DIRECTORY = `StateDirectory=${STATE_DIR.replace(/^\/var\/lib\//, "")}`;
 
 const HEADER = "# Written by aiws (the backup-units step): pulumi up rewrites it, pulumi destroy removes it.";
 

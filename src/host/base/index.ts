@@ -1,4 +1,4 @@
-import { STATE_DIR, STORAGE_MOUNTED } from "../shared.js";
+import { BASE_STEP_IDS, STATE_DIR, STORAGE_MOUNTED } from "../shared.js";
 import { mountsData } from "../storage/steps.js";
 import { scriptsBeside } from "../../step/scripts.js";
 import type { Profile } from "../../profile/schema/profile.js";
@@ -40,13 +40,6 @@ export const BASE_PACKAGES = [
 
 export const BASE_TUNING = { governor: "performance", nofile: 1048576, swappiness: 10 } as const;
 
-export const BASE_STEP_IDS = {
-  packages: "base-packages",
-  governor: "cpu-governor",
-  nofile: "nofile-limits",
-  swappiness: "swappiness",
-  data: "data-layout",
-} as const;
 
 /** The reference build's directories under /data (packet 05), relative to it, parents first. */
 export const DATA_DIRS = [

@@ -2,7 +2,8 @@ import { scriptsBeside } from "../../step/scripts.js";
 import type { Profile } from "../../profile/schema/profile.js";
 import type { Concern } from "../../step/concern.js";
 import { defineStep, type Step } from "../../step/step.js";
-import { NVIDIA_LIB, NVIDIA_STEP_IDS } from "../nvidia/index.js";
+import { NVIDIA_LIB } from "../nvidia/index.js";
+import { CUDA_STEP_IDS, NVIDIA_STEP_IDS } from "../shared.js";
 import { textFunction } from "../base/lib.js";
 import { DEFAULT_NVIDIA_REPO_URL, cudaToolkitPackage } from "../nvidia/packages.js";
 
@@ -16,7 +17,6 @@ const PROFILE_TEMPLATE = sh("./profile.d-cuda.sh");
 /** Blackwell (sm_120) needs CUDA 12.8 or later: the profile schema refuses less, and the checks refuse it on the host too. */
 export const BLACKWELL_MIN_CUDA = "12.8";
 
-export const CUDA_STEP_IDS = { toolkit: "cuda-toolkit", profile: "cuda-profile" } as const;
 
 /** `/usr/local/cuda-12.8`: where NVIDIA's cuda-toolkit-12-8 package installs. */
 export const cudaHome = (cudaVersion: string) => `/usr/local/cuda-${cudaVersion}`;

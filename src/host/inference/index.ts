@@ -3,9 +3,7 @@ import type { InferenceService } from "../../profile/schema/inference.js";
 import type { Concern } from "../../step/concern.js";
 import type { Step } from "../../step/step.js";
 import { secretFileVar } from "../../step/render.js";
-import { BASE_STEP_IDS } from "../base/index.js";
-import { NVIDIA_STEP_IDS } from "../nvidia/index.js";
-import { CUDA_STEP_IDS } from "../cuda/index.js";
+import { BASE_STEP_IDS, CUDA_STEP_IDS, NVIDIA_STEP_IDS } from "../shared.js";
 import {
   LLM_USER,
   OLLAMA_USER,

@@ -1,4 +1,4 @@
-import { STATE_DIR } from "../shared.js";
+import { NVIDIA_STEP_IDS, STATE_DIR } from "../shared.js";
 import { scriptsBeside } from "../../step/scripts.js";
 import type { Profile } from "../../profile/schema/profile.js";
 import type { Concern } from "../../step/concern.js";
@@ -24,9 +24,7 @@ const NOUVEAU = { check: sh("./nouveau.check.sh"), apply: sh("./nouveau.apply.sh
 const DRIVER = { check: sh("./driver.check.sh"), apply: sh("./driver.apply.sh"), remove: sh("./driver.remove.sh") };
 
 /** Where the steps keep what they must remember (what they installed, held, recorded). */
-export { STATE_DIR };
 
-export const NVIDIA_STEP_IDS = { repo: "nvidia-repo", nouveau: "nvidia-nouveau-off", driver: "nvidia-driver" } as const;
 
 /** `nvidia-*` -> `^nvidia-.*$`, for awk and unattended-upgrades (which match regular expressions). */
 function globToRegex(glob: string): string {

@@ -2,11 +2,11 @@ import { scriptsBeside } from "../../step/scripts.js";
 import type { Profile } from "../../profile/schema/profile.js";
 import type { Concern } from "../../step/concern.js";
 import { defineStep, type Step } from "../../step/step.js";
-import { NVIDIA_LIB, NVIDIA_STEP_IDS, STATE_DIR } from "../nvidia/index.js";
+import { NVIDIA_LIB } from "../nvidia/index.js";
+import { NVIDIA_STEP_IDS, STATE_DIR, STATE_DIRECTORY } from "../shared.js";
 import { PERSISTENCED_PACKAGE } from "../nvidia/packages.js";
 import { textFunction } from "../base/lib.js";
 import { sandboxDirectives } from "../sandbox.js";
-import { STATE_DIRECTORY } from "../backup/units.js";
 
 const sh = scriptsBeside(import.meta.url);
 

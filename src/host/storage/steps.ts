@@ -8,7 +8,6 @@ import { bashBody, storageSh } from "./sh.js";
 const CONCERN = "storage";
 
 /** The id of the step that leaves every data filesystem mounted (other concerns wait for it). */
-export { STORAGE_MOUNTED };
 
 /** fstab options: never hang the boot on a missing data drive; wait 30 s for it, not 90 s. */
 export function fstabOptions(deviceTimeoutSec: number): string {

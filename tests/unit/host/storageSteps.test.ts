@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { loadProfile } from "../../../src/profile/load.js";
 import { profileSchema, type Profile } from "../../../src/profile/schema/profile.js";
-import { storageSteps, STORAGE_MOUNTED, fstabOptions } from "../../../src/host/storage/steps.js";
+import { storageSteps, fstabOptions } from "../../../src/host/storage/steps.js";
+import { STORAGE_MOUNTED } from "../../../src/host/shared.js";
 import { storageLayout, stripeArgs, slugOf } from "../../../src/host/storage/layout.js";
 import { renderScript } from "../../../src/step/render.js";
 import type { Step } from "../../../src/step/step.js";
