@@ -17,7 +17,7 @@ export class UsageError extends Error {}
  */
 export class InputError extends Error {}
 
-export interface OptionSpec {
+interface OptionSpec {
   readonly type: "string" | "boolean";
   /** A one-letter alias (`-h`). */
   readonly short?: string;
@@ -52,7 +52,7 @@ export interface ParsedArgs {
 const HELP: OptionSpec = { type: "boolean", short: "h", help: "show this help and exit" };
 
 /** The one line a usage error prints under its reason. */
-export function usageLine(spec: CommandSpec): string {
+function usageLine(spec: CommandSpec): string {
   return `usage: npm run ${spec.name} -- ${spec.usage}  (--help explains every option)`;
 }
 
@@ -114,7 +114,7 @@ function parseErrorMessage(e: Error & { code?: string }, argv: readonly string[]
 }
 
 /** One shape for every command's --json: the command, its status, its items, then details. */
-export interface CommandJson {
+interface CommandJson {
   readonly command: string;
   readonly status: string;
   readonly items: readonly unknown[];

@@ -5,7 +5,7 @@ import { line, round, type BudgetLine, type BudgetResult } from "./types.js";
 import { catalogPsus, powerWaysOut, type CatalogPsu, type PowerWayOut } from "./powerWaysOut.js";
 
 /** ATX 3.x units must ride 200 % of their rating for 100 us; an ATX 2.x unit promises nothing beyond 100 %. */
-export function transientCapacity(atxVersion: Hardware["psu"]["atxVersion"]): number {
+function transientCapacity(atxVersion: Hardware["psu"]["atxVersion"]): number {
   return atxVersion === "2.x" ? 1 : 2;
 }
 

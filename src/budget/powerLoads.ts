@@ -33,7 +33,7 @@ export interface PowerLoads {
 }
 
 /** The GPU's sustained draw: its power limit when the profile sets one, else its board power. */
-export function gpuSustainedW(gpu: Hardware["gpus"][number], limitOverride?: number): number {
+function gpuSustainedW(gpu: Hardware["gpus"][number], limitOverride?: number): number {
   return limitOverride ?? gpu.powerLimitW ?? gpu.tdpW;
 }
 

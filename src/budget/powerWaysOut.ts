@@ -18,7 +18,7 @@ export interface CatalogPsu {
   readonly spec: PsuSpec;
 }
 
-export interface PowerChange {
+interface PowerChange {
   /** One limit for every GPU (capped at each card's maximum). */
   readonly gpuLimitW?: number;
   /** A PPT cap for the CPU, set in the BIOS. */

@@ -13,7 +13,7 @@ import { findOrder, type Reordering } from "./roadmapOrder.js";
  * step by step. Which budget breaks at which step, and an order of the same steps that keeps
  * every step within budget when one exists.
  */
-export const roadmapSchema = z
+const roadmapSchema = z
   .object({
     name: z.string().min(1),
     description: z.string().optional(),
@@ -33,7 +33,7 @@ export const roadmapSchema = z
   })
   .strict();
 
-export type Roadmap = z.infer<typeof roadmapSchema>;
+type Roadmap = z.infer<typeof roadmapSchema>;
 
 export interface RoadmapStep {
   /** 1-based, as printed. */

@@ -14,8 +14,8 @@ import {
  */
 
 export const GB = 1e9;
-export const GIB = 2 ** 30;
-export const MIB = 2 ** 20;
+const GIB = 2 ** 30;
+const MIB = 2 ** 20;
 
 /**
  * What a runtime holds on each GPU beyond weights and KV cache (derived, rounded up). vLLM:
@@ -25,7 +25,7 @@ export const MIB = 2 ** 20;
  * Ollama, which runs it) has no fraction: the CUDA context (~0.5 GB) and a compute buffer
  * (~1 GB at the default 512-token micro-batch with flash attention).
  */
-export const RUNTIME_MEMORY_GB: Readonly<Record<InferenceService["runtime"], { readonly inside: number; readonly outside: number }>> = {
+const RUNTIME_MEMORY_GB: Readonly<Record<InferenceService["runtime"], { readonly inside: number; readonly outside: number }>> = {
   vllm: { inside: 2.5, outside: 1.5 },
   ollama: { inside: 1.5, outside: 0 },
   "llama.cpp": { inside: 1.5, outside: 0 },
@@ -91,7 +91,7 @@ export function kvBytesPerToken(model: ModelSpec, kv: KvCacheType): number {
 }
 
 /** The part of the weights one decoded token reads: all of a dense model, the active share of a mixture of experts. */
-export function activeShare(model: ModelSpec): number {
+function activeShare(model: ModelSpec): number {
   return model.activeParamsB !== undefined ? model.activeParamsB / model.paramsB : 1;
 }
 
@@ -99,7 +99,7 @@ export function memoryFraction(s: InferenceService): number | undefined {
   return s.runtime === "vllm" ? (s.memoryFraction ?? DEFAULT_VLLM_MEMORY_FRACTION) : undefined;
 }
 
-export interface GpuShare {
+interface GpuShare {
   readonly gpu: number;
   readonly weightsGB: number;
   readonly kvGB: number;

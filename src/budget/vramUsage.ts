@@ -3,7 +3,7 @@ import type { ModelCatalog } from "./vram.js";
 import { demand, gpuSlots, memoryFraction, ramFacts, type GpuSlot } from "./vramMath.js";
 
 /** What one service holds on one GPU, for the pictures: the parts the VRAM budget adds up. */
-export interface GpuPart {
+interface GpuPart {
   readonly service: string;
   readonly weightsGB: number;
   readonly kvGB: number;

@@ -11,7 +11,7 @@ const PROFILES_DIR = fileURLToPath(new URL("../../profiles/", import.meta.url));
 /** The marker of everything the owner must fill in before `check` passes. */
 export const TODO = "TODO";
 
-export interface Draft {
+interface Draft {
   /** The profile file's text. */
   readonly yaml: string;
   /** The shipped profile it extends (`./quad-gpu.yaml`). */
@@ -50,7 +50,7 @@ function candidates(dir: string): Candidate[] {
 }
 
 /** The shipped profile closest to the host: the same GPU count, then the same CPU, then the simplest. */
-export function closestProfile(facts: HostFacts, cpuKey: string | undefined, dir: string = PROFILES_DIR): Candidate {
+function closestProfile(facts: HostFacts, cpuKey: string | undefined, dir: string = PROFILES_DIR): Candidate {
   const gpuCount = facts.gpus.length;
   const score = (c: Candidate) => Math.abs(c.profile.hardware.gpus.reduce((n, g) => n + g.count, 0) - gpuCount) * 10 + (c.profile.hardware.cpu.model === cpuKey ? 0 : 1);
   const all = candidates(dir);

@@ -3,7 +3,7 @@ import { GPU_FIELDS, LINK_FIELDS, type Section } from "./probe.js";
 import { GPU_UUID } from "../profile/schema/hardware.js";
 
 /** One GPU as nvidia-smi (or, before the driver, lspci) describes it. */
-export interface FoundGpu {
+interface FoundGpu {
   readonly name: string;
   readonly uuid?: string;
   /** PCI address, `0000:41:00.0`. */
@@ -32,7 +32,7 @@ export interface FoundDrive {
   readonly os: boolean;
 }
 
-export interface FoundMemory {
+interface FoundMemory {
   readonly totalGB?: number;
   readonly modules: readonly { locator: string; sizeGB: number; type: string; registered: boolean; speedMTs?: number }[];
   readonly slots: number;

@@ -6,7 +6,7 @@
  * key, passwordless sudo for a login other than root, a supported OS, Secure Boot's state (the
  * driver's DKMS modules must then be signed), and the space the driver and CUDA need.
  */
-export type CheckStatus = "ok" | "warn" | "fail";
+type CheckStatus = "ok" | "warn" | "fail";
 
 export interface Check {
   readonly name: string;
@@ -137,7 +137,7 @@ export const HOST_PROBE = [
 ].join("; ");
 
 /** The driver, CUDA and the runtimes' wheels: what a first converge writes under /usr and /var. */
-export const MIN_FREE_BYTES = 20e9;
+const MIN_FREE_BYTES = 20e9;
 
 /** The line that gives a login passwordless sudo (every step runs as root through `sudo -n`). */
 export function sudoersFix(user: string): string {

@@ -8,7 +8,7 @@ import { heredocDelimiter } from "../step/render.js";
  * `set -e`, its own exit status); its output is framed by a marker made fresh for each run so
  * that nothing a check prints can forge a frame.
  */
-export interface Batch {
+interface Batch {
   readonly script: string;
   readonly marker: string;
 }

@@ -1,9 +1,9 @@
 import type { Step } from "../step/step.js";
 import type { CheckOutcome } from "./batch.js";
 
-export type DriftStatus = "in-sync" | "drifted" | "unknown";
+type DriftStatus = "in-sync" | "drifted" | "unknown";
 
-export interface StepDrift {
+interface StepDrift {
   readonly id: string;
   readonly title: string;
   readonly concern: string;

@@ -7,7 +7,7 @@ import { IDENTITY_NAMES } from "../pulumi/identity.js";
 import type { Ran } from "./provider.js";
 
 /** What became of one command. */
-export type Outcome =
+type Outcome =
   /** The step's check passed first: nothing was applied. */
   | "in-sync"
   /** The step's check failed, apply ran, the check passed afterwards. */

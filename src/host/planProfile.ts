@@ -4,7 +4,7 @@ import type { Concern } from "../step/concern.js";
 import type { Step } from "../step/step.js";
 
 /** A profile file checked and planned. */
-export interface PlannedProfile {
+interface PlannedProfile {
   /** Validation and every budget; `profile` is set unless it is invalid. */
   readonly report: CheckReport;
   /** The plan, in order ([] when the profile is invalid). */

@@ -19,7 +19,7 @@ export const hostPackages = [
 ] as const;
 
 /** The packages from `wanted` that dpkg does not report as installed. */
-export async function missingPackages(wanted: readonly string[] = hostPackages): Promise<string[]> {
+async function missingPackages(wanted: readonly string[] = hostPackages): Promise<string[]> {
   const r = await sh({ nothrow: true })`dpkg-query -W -f=${"${Package} ${db:Status-Status}\n"} ${wanted}`;
   const installed = new Set(
     r.stdout

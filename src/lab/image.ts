@@ -30,7 +30,7 @@ const imageScripts = ["build-image.sh", "configure-rootfs.sh", "write-mbr.sh", "
  * The Debian mirror this machine's apt uses for bookworm (the lab has no other way out);
  * AIWS_LAB_MIRROR overrides it.
  */
-export function debianMirror(): string {
+function debianMirror(): string {
   const override = process.env.AIWS_LAB_MIRROR;
   if (override) return override;
   const candidates: string[] = [];
@@ -53,7 +53,7 @@ export function debianMirror(): string {
   return candidates.find((u) => u.startsWith("http")) ?? "http://deb.debian.org/debian";
 }
 
-export function imageInputs(): string {
+function imageInputs(): string {
   const h = createHash("sha256");
   for (const f of imageScripts) h.update(`${f}\0${readFileSync(join(paths.scripts, "image", f))}\0`);
   h.update(`mirror\0${debianMirror()}\0`);

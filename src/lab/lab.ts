@@ -23,7 +23,7 @@ export type { BootMode } from "./vm.js";
 export { ensureHostPackages } from "./hostPackages.js";
 export { nvmeById } from "./config.js";
 
-export interface LabUpOptions {
+interface LabUpOptions {
   /** `disk` (default): the guest boots its own kernel and initrd through GRUB, so reboots
    * inside it load what it last rebuilt. `direct`: qemu -kernel/-initrd from the image build. */
   readonly boot?: BootMode;
@@ -36,7 +36,7 @@ export interface LabUpOptions {
   readonly log?: (line: string) => void;
 }
 
-export interface LabStatus {
+interface LabStatus {
   readonly up: boolean;
   readonly state: LabState | undefined;
   readonly qemu: boolean;
@@ -221,7 +221,7 @@ export async function rebootGuest(timeoutMs: number = guest.rebootTimeoutMs): Pr
 }
 
 /** Sets the number of GPUs the nvidia-smi stand-in reports (a hardware upgrade, for tests). */
-export async function setStandinGpus(count: number): Promise<void> {
+async function setStandinGpus(count: number): Promise<void> {
   if (!Number.isInteger(count) || count < 1 || count > 8) throw new Error(`GPU count must be 1-8, got ${count}`);
   await sshRun(net.guestIp, "cat >/etc/nvidia-smi-standin.conf", { input: `count=${count}\n` });
 }

@@ -21,7 +21,7 @@ import type { LabDisk } from "./state.js";
 
 export type BootMode = "disk" | "direct";
 
-export function qemuArgs(image: GuestImage, boot: BootMode, disks: readonly LabDisk[], rootOverlay: string): string[] {
+function qemuArgs(image: GuestImage, boot: BootMode, disks: readonly LabDisk[], rootOverlay: string): string[] {
   const args = [
     "-name", "aiws-lab-workstation",
     "-nodefaults",
@@ -73,7 +73,7 @@ export async function startVm(image: GuestImage, boot: BootMode): Promise<{ pid:
   return { pid, disks };
 }
 
-export function serialTail(lines = 30): string {
+function serialTail(lines = 30): string {
   if (!existsSync(paths.serialLog)) return "(no serial log)";
   // The console writes CR LF and escape sequences; keep the text readable.
   const text = readFileSync(paths.serialLog, "utf8").replace(/\r/g, "").replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");

@@ -11,13 +11,13 @@ import { zodProblems } from "./zodProblems.js";
 /** The catalogs shipped in profiles/catalog/, one file per kind of part. */
 export const DEFAULT_CATALOG_DIR = fileURLToPath(new URL("../../profiles/catalog/", import.meta.url));
 
-export interface CatalogKind {
+interface CatalogKind {
   readonly file: string;
   readonly schema: z.ZodType;
 }
 
 /** Kinds the loader resolves `model:` against; later issues add more (models.yaml). */
-export const CATALOG_KINDS = {
+const CATALOG_KINDS = {
   gpus: { file: "gpus.yaml", schema: gpuSpecSchema },
   cpus: { file: "cpus.yaml", schema: cpuSpecSchema },
   psus: { file: "psus.yaml", schema: psuSpecSchema },

@@ -7,7 +7,7 @@ import type { Problem } from "./problems.js";
  * profile up to its root; values merge deeply (mappings key by key), lists and scalars are
  * replaced whole, and `null` removes a key the parent set. A cycle is refused.
  */
-export interface Chain {
+interface Chain {
   /** Most derived first: the profile the user named, then its parent, and so on. */
   readonly sources: readonly YamlSource[];
   readonly merged: Record<string, unknown>;

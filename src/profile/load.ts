@@ -7,14 +7,14 @@ import { zodProblems } from "./zodProblems.js";
 import { modelRefProblems } from "./modelRefs.js";
 import { ProfileError, dottedPath, suggestion, type Problem } from "./problems.js";
 
-export interface LoadedProfile {
+interface LoadedProfile {
   /** The profile as validated, catalog figures merged in. */
   readonly profile: Profile;
   /** The files it was read from, most derived first. */
   readonly files: readonly string[];
 }
 
-export interface LoadOptions {
+interface LoadOptions {
   readonly catalogDir?: string;
 }
 

@@ -11,7 +11,7 @@ import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 
 /** Far above any real profile (a few KiB) or catalog (tens of KiB). */
 export const MAX_PROFILE_BYTES = 4 * 1024 * 1024;
 
-export type ReadResult = { readonly text: string } | { readonly problem: string };
+type ReadResult = { readonly text: string } | { readonly problem: string };
 
 export function readProfileFile(file: string): ReadResult {
   let fd: number;

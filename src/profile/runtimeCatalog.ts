@@ -73,7 +73,7 @@ export const runtimeCatalogSchema = z
   });
 
 export type RuntimeCatalog = z.infer<typeof runtimeCatalogSchema>;
-export type LlamaCppRelease = RuntimeCatalog["llamaCpp"][string];
+type LlamaCppRelease = RuntimeCatalog["llamaCpp"][string];
 
 /** The branch a driver version belongs to: 580.65.06 -> 580. */
 export function cudaMinBranch(minDriver: string): number {
@@ -137,4 +137,4 @@ export function llamaCppRecipe(tag: string, catalog = runtimeCatalog()): LlamaCp
 /** Ollama's Linux asset changed from .tgz to .tar.zst in this release (ollama/ollama#13651). */
 export const OLLAMA_ZSTD_FROM = "0.14.0";
 /** llama.cpp dropped libcurl for OpenSSL in this tag (ggml-org/llama.cpp#18828). */
-export const LLAMACPP_OPENSSL_FROM = "b7736";
+const LLAMACPP_OPENSSL_FROM = "b7736";

@@ -74,7 +74,7 @@ function def(s: z.ZodType): Def {
 }
 
 /** The schema that validates the value at `path`, looking through optional/default wrappers. */
-export function schemaAt(schema: z.ZodType, path: Path): z.ZodType | undefined {
+function schemaAt(schema: z.ZodType, path: Path): z.ZodType | undefined {
   let s: z.ZodType | undefined = unwrap(schema);
   for (const key of path) {
     if (!s) return undefined;
@@ -97,7 +97,7 @@ function unwrap(s: z.ZodType): z.ZodType {
   }
 }
 
-export function objectKeys(s: z.ZodType | undefined): string[] {
+function objectKeys(s: z.ZodType | undefined): string[] {
   if (!s) return [];
   const d = def(s);
   return d.type === "object" && d.shape ? Object.keys(d.shape) : [];

@@ -50,7 +50,7 @@ const KEYS = {
     set: "pulumi config rm aiws:insecureIgnoreHostKey, and set aiws:hostKey instead",
   },
 } as const;
-export type ConfigKey = keyof typeof KEYS;
+type ConfigKey = keyof typeof KEYS;
 
 /**
  * A pulumi.RunError: the language host prints its message alone, never a stack. Its stack is
@@ -65,7 +65,7 @@ export function runError(message: string): pulumi.RunError {
 }
 
 /** The one message for a key that is missing or wrong: the key, what it is, the command that fixes it. */
-export function configError(key: ConfigKey, problem: string): pulumi.RunError {
+function configError(key: ConfigKey, problem: string): pulumi.RunError {
   const k = KEYS[key];
   return runError(`aiws:${key} ${problem}: it is ${k.what}. Fix: ${k.set}`);
 }
@@ -75,7 +75,7 @@ export function configError(key: ConfigKey, problem: string): pulumi.RunError {
  * whoever answers at aiws:host would receive every step script as root with the secrets it
  * carries. Refused, with how to read the fingerprint on the console and pin the key.
  */
-export function hostKeyRefusal(host: string): pulumi.RunError {
+function hostKeyRefusal(host: string): pulumi.RunError {
   return runError(
     [
       `aiws:hostKey is not set: without it nothing checks that ${host} is your workstation, and every step runs there as root with the stack's secrets.`,

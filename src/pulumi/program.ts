@@ -15,9 +15,9 @@ import { INSECURE_WARNING } from "../ssh/hostTrust.js";
 import { loadCatalog } from "../profile/catalog.js";
 
 /** The repository root (where Pulumi.yaml is): profile paths in the config start here. */
-export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
-export interface BuildOptions {
+interface BuildOptions {
   /** The concerns to plan with; default CONCERNS (tests pass small fakes). */
   readonly concerns?: readonly Concern[];
   /** Where a relative profile path starts; default the repository root. */

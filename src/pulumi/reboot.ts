@@ -52,7 +52,7 @@ export const DEFAULT_DOWN_SECONDS = 20;
  * after a change, then the OS boots and DKMS may build a module. A host that takes longer is
  * stuck somewhere a person has to look (a console prompt, a kernel that does not boot).
  */
-export const DEFAULT_UP_SECONDS = 900;
+const DEFAULT_UP_SECONDS = 900;
 
 /** Bash run by the converge script when apply asks for a reboot (RenderOptions.onRebootRequired). */
 export function scheduleRebootSnippet(step: Step): string {
@@ -76,7 +76,7 @@ export function scheduledFromBoot(step: Step, stdout: string | undefined): strin
 }
 
 /** Where the wait looks for the host coming back: the address and port the steps dial. */
-export interface RebootTarget {
+interface RebootTarget {
   readonly host: string;
   readonly port: number;
 }

@@ -13,7 +13,7 @@ import { join } from "node:path";
  */
 
 /** Long enough for a switch that waits out reboots (up to about 40 minutes each). */
-export const KEY_LIFETIME_S = 4 * 3600;
+const KEY_LIFETIME_S = 4 * 3600;
 
 const live = new Set<PrivateAgent>();
 let hooksInstalled = false;

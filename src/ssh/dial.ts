@@ -24,7 +24,7 @@ export function isDialFailure(r: DialResult, opts: { timeouts: boolean }): boole
   return (opts.timeouts ? ANY_FAILURE : QUICK_FAILURE).test(r.stderr);
 }
 
-export interface DialRetry {
+interface DialRetry {
   /** Failed dials retried before giving up (-1: without end). */
   readonly limit: number;
   /** Whether a dial that timed out is retried too (each costs a whole ConnectTimeout). */

@@ -13,7 +13,7 @@ export interface Target {
   readonly stack?: string;
 }
 
-export interface TargetArgs {
+interface TargetArgs {
   stack?: string;
   host?: string;
   profile?: string;

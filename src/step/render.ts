@@ -61,7 +61,7 @@ export interface RenderOptions {
 }
 
 /** Names a shell variable from `step.vars` may have. */
-export const VAR_NAME = /^[A-Z_][A-Z0-9_]*$/;
+const VAR_NAME = /^[A-Z_][A-Z0-9_]*$/;
 
 /** Names the shell or the loader give a meaning to; a step may not set them. `AIWS_` is ours. */
 const RESERVED_VARS = new Set([
@@ -188,7 +188,7 @@ export function heredocDelimiter(base: string, text: string): string {
  * Lines writing `text` to `target` (a quoted shell word) exactly, byte for byte: a quoted
  * here-document always ends in a newline, so one is added and then cut off with truncate.
  */
-export function writeFile(target: string, text: string, base: string): string[] {
+function writeFile(target: string, text: string, base: string): string[] {
   if (text.includes("\0")) throw new Error("render: a script or secret cannot hold a NUL byte");
   const eof = heredocDelimiter(base, `${text}\n`);
   return [`cat > ${target} <<'${eof}'`, text, eof, `truncate -s -1 ${target}`];

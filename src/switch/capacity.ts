@@ -11,9 +11,9 @@ import { isUnder } from "../profile/schema/storageMoves.js";
  */
 
 /** Share of the raw size a fresh XFS or ext4 leaves for files (metadata, journal, inode tables). */
-export const USABLE_SHARE = 0.95;
+const USABLE_SHARE = 0.95;
 
-export interface NewFilesystem {
+interface NewFilesystem {
   readonly mountpoint: string;
   /** The by-id paths of its drives (the array's members, or the one drive). */
   readonly drives: readonly string[];

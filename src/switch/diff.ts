@@ -3,20 +3,20 @@ import type { Step } from "../step/step.js";
 import type { CheckReport } from "../budget/check.js";
 
 /** One hardware figure that differs between the profiles, by dotted path. */
-export interface FieldChange {
+interface FieldChange {
   readonly path: string;
   readonly from: unknown;
   readonly to: unknown;
 }
 
-export interface StepChange {
+interface StepChange {
   readonly id: string;
   readonly title: string;
   readonly change: "added" | "changed" | "removed";
   readonly destructive: boolean;
 }
 
-export interface BudgetChange {
+interface BudgetChange {
   readonly id: string;
   readonly title: string;
   readonly unit: string;

@@ -8,7 +8,7 @@ import { storageMountpoints } from "../profile/schema/storageMoves.js";
  * to leave the old layout and come back onto the new one. These are its phases, as commands
  * a person can follow one by one; `npm run switch -- --migrate` runs them (see migrate.ts).
  */
-export interface MigrationPhase {
+interface MigrationPhase {
   readonly name: "preflight" | "quiesce" | "backup" | "verify" | "rebuild" | "restore" | "verify-again" | "resume";
   readonly what: string;
   /** Shell commands, on the host unless they start with `pulumi` or `npm`. */

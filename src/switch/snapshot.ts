@@ -10,7 +10,7 @@ import { lastLines } from "./journal.js";
 import { MigrationStop } from "./stop.js";
 
 /** A root command on the host: its stdout, or a MigrationStop naming `what` failed. */
-export type RootCommand = (script: string, what: string) => Promise<string>;
+type RootCommand = (script: string, what: string) => Promise<string>;
 
 /** The backup status the host's units record (src/host/backup/status.ts). */
 export async function readStatus(root: RootCommand) {

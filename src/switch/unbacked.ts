@@ -5,7 +5,7 @@
  * up by naming that entry. Anything else (under a `.nobackup` marker, in a cache directory,
  * unreadable to the backup) is nobody's decision yet: the migration refuses it outright.
  */
-export interface Unbacked {
+interface Unbacked {
   /** backup.exclude entry -> the files it left out. */
   readonly excluded: ReadonlyMap<string, readonly string[]>;
   /** Files in no snapshot for any other reason. */

@@ -9,7 +9,7 @@ import { compareVersions, cudaReleasesFor, versionsOf, type RuntimeCatalog } fro
 
 export type Component = "driverBranches" | "cuda" | "vllm" | "ollama" | "llamaCpp";
 
-export const COMPONENT_NAMES: Readonly<Record<Component, string>> = {
+const COMPONENT_NAMES: Readonly<Record<Component, string>> = {
   driverBranches: "NVIDIA driver branch",
   cuda: "CUDA toolkit",
   vllm: "vLLM",
@@ -17,7 +17,7 @@ export const COMPONENT_NAMES: Readonly<Record<Component, string>> = {
   llamaCpp: "llama.cpp",
 };
 
-export interface VersionRow {
+interface VersionRow {
   readonly component: Component;
   readonly name: string;
   readonly pinned: string;

@@ -6,7 +6,7 @@ import type { Component } from "./report.js";
  * such API: their rows say so. `origins` replaces the two hosts (a stub server in the tests,
  * a proxy or mirror on a locked-down network).
  */
-export interface Origins {
+interface Origins {
   readonly pypi: string;
   readonly github: string;
 }

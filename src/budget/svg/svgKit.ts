@@ -4,7 +4,7 @@
  * pictures are byte-for-byte reproducible and the README's copies can be checked for drift.
  */
 
-export const FONT = "DejaVu Sans, Verdana, Arial, sans-serif";
+const FONT = "DejaVu Sans, Verdana, Arial, sans-serif";
 
 /** Colours by part, readable on white and distinct in greyscale order. */
 export const COLOURS: Readonly<Record<string, string>> = {
@@ -46,7 +46,7 @@ export function rect(x: number, y: number, w: number, h: number, fill: string, e
   return `<rect x="${r1(x)}" y="${r1(y)}" width="${r1(Math.max(0, w))}" height="${r1(h)}" fill="${fill}"${extra ? ` ${extra}` : ""}/>`;
 }
 
-export function vline(x: number, y1: number, y2: number, stroke: string, width = 2, dash = ""): string {
+function vline(x: number, y1: number, y2: number, stroke: string, width = 2, dash = ""): string {
   return `<line x1="${r1(x)}" y1="${r1(y1)}" x2="${r1(x)}" y2="${r1(y2)}" stroke="${stroke}" stroke-width="${width}"${dash ? ` stroke-dasharray="${dash}"` : ""}/>`;
 }
 
@@ -95,9 +95,9 @@ export interface BarRow {
 }
 
 export const LABEL_X = 16;
-export const BAR_X = 250;
+const BAR_X = 250;
 export const BAR_W = 520;
-export const RIGHT_X = BAR_X + BAR_W + 16;
+const RIGHT_X = BAR_X + BAR_W + 16;
 export const ROW_H = 52;
 
 /** One bar row: label left, stacked segments, the limit as a line across the bar, figures right. */
@@ -156,7 +156,7 @@ export function fmt(n: number, unit = "W"): string {
 }
 
 /** The text in at most two lines of `width` pixels, broken at a space; the second clipped. */
-export function wrap(s: string, width: number, size: number): [string, string?] {
+function wrap(s: string, width: number, size: number): [string, string?] {
   if (textWidth(s, size) <= width) return [s];
   const room = Math.floor(width / (size * 0.6));
   const cut = s.lastIndexOf(" ", room);

@@ -23,7 +23,7 @@ import {
 } from "./paths.js";
 
 /** A file a backup step installs: exact text, octal mode, owned by root. */
-export interface HostFile {
+interface HostFile {
   readonly path: string;
   readonly mode: "600" | "644" | "755";
   readonly text: string;

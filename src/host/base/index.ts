@@ -38,7 +38,7 @@ export const BASE_PACKAGES = [
   "net-tools",
 ] as const;
 
-export const BASE_TUNING = { governor: "performance", nofile: 1048576, swappiness: 10 } as const;
+const BASE_TUNING = { governor: "performance", nofile: 1048576, swappiness: 10 } as const;
 
 
 /** The reference build's directories under /data (packet 05), relative to it, parents first. */
@@ -147,7 +147,7 @@ function swappinessStep(): Step {
 }
 
 /** The /data directories, after the storage concern has mounted /data when the profile has storage. */
-export function dataLayoutStep(profile: Profile): Step {
+function dataLayoutStep(profile: Profile): Step {
   return defineStep("data-layout", {
     id: BASE_STEP_IDS.data,
     title: "The /data layout: datasets/{raw,processed,temp}, models/{base,fine-tuned,checkpoints}",

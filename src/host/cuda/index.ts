@@ -19,7 +19,7 @@ export const BLACKWELL_MIN_CUDA = "12.8";
 
 
 /** `/usr/local/cuda-12.8`: where NVIDIA's cuda-toolkit-12-8 package installs. */
-export const cudaHome = (cudaVersion: string) => `/usr/local/cuda-${cudaVersion}`;
+const cudaHome = (cudaVersion: string) => `/usr/local/cuda-${cudaVersion}`;
 
 /** The /etc/profile.d/cuda.sh aiws writes for a CUDA version. */
 export function cudaProfileScript(cudaVersion: string): string {

@@ -37,11 +37,11 @@ export { GPU_EXEC_TEXT, INFERENCE_SECRETS, INFERENCE_STEP_IDS };
  */
 
 /** Packages vLLM's install needs beyond the base system (llama.cpp's come with its catalog entry: src/host/inference/releases.ts). */
-export const RUNTIME_PACKAGES = {
+const RUNTIME_PACKAGES = {
   vllm: ["python3-venv", "python3-dev", "gcc"],
 } as const;
 
-export interface InferenceStepOptions {
+interface InferenceStepOptions {
   /** Steps of other concerns the first inference step waits for (the driver, the CUDA toolkit, the data mount). */
   readonly after?: readonly string[];
 }
@@ -231,7 +231,7 @@ export function inferenceSteps(profile: Profile, opts: InferenceStepOptions = {}
  * (itself after the storage mount), and with GPUs the driver and the CUDA toolkit
  * (llama.cpp builds against it).
  */
-export function platformAfter(profile: Profile): string[] {
+function platformAfter(profile: Profile): string[] {
   return [
     BASE_STEP_IDS.packages,
     BASE_STEP_IDS.data,

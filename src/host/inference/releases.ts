@@ -8,7 +8,7 @@ import { OLLAMA_ZSTD_FROM, compareVersions, llamaCppRecipe, runtimeCatalog } fro
  */
 
 /** Ollama's Linux archive for a version the catalog does not list, named as that release names it. */
-export function ollamaDefaultUrl(version: string): string {
+function ollamaDefaultUrl(version: string): string {
   const zstd = compareVersions(version, OLLAMA_ZSTD_FROM) >= 0;
   return `https://github.com/ollama/ollama/releases/download/v${version}/ollama-linux-amd64.${zstd ? "tar.zst" : "tgz"}`;
 }
@@ -28,7 +28,7 @@ export function ollamaRelease(o: RuntimesConfig["ollama"]): { url: string; sha25
   return download(o, runtimeCatalog().ollama[o.version], () => ollamaDefaultUrl(o.version));
 }
 
-export interface LlamaCppBuild {
+interface LlamaCppBuild {
   readonly url: string;
   readonly sha256: string;
   /** apt packages the build needs (OpenSSL's headers from b7736, libcurl's before). */

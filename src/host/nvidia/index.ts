@@ -53,7 +53,7 @@ export function unattendedUpgradesText(): string {
   ].join("\n");
 }
 
-export const NOUVEAU_BLACKLIST_TEXT = [
+const NOUVEAU_BLACKLIST_TEXT = [
   `# Written by aiws (${NVIDIA_STEP_IDS.nouveau}): the NVIDIA driver needs the GPUs; nouveau must not bind them.`,
   "blacklist nouveau",
   "options nouveau modeset=0",

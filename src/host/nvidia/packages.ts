@@ -11,10 +11,10 @@
 
 /** The NVIDIA CUDA repository directories aiws supports, chosen on the host from /etc/os-release. */
 export const NVIDIA_DISTROS = ["ubuntu2404", "debian12"] as const;
-export type NvidiaDistro = (typeof NVIDIA_DISTROS)[number];
+type NvidiaDistro = (typeof NVIDIA_DISTROS)[number];
 
 /** /etc/os-release `ID:VERSION_ID` for each supported repository directory. */
-export const OS_RELEASE_IDS: Readonly<Record<NvidiaDistro, string>> = {
+const OS_RELEASE_IDS: Readonly<Record<NvidiaDistro, string>> = {
   ubuntu2404: "ubuntu:24.04",
   debian12: "debian:12",
 };
@@ -41,7 +41,7 @@ export function nvidiaRepoUrl(template: string, distro: NvidiaDistro): string {
 }
 
 /** What the driver step installs, pins, holds and checks for one branch on one distro. */
-export interface DriverPackages {
+interface DriverPackages {
   /** Installed with `apt-get install`, in this order (the pinning package first, when there is one). */
   readonly install: readonly string[];
   /**

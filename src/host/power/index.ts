@@ -16,7 +16,7 @@ const LIMITS = { check: sh("./limits.check.sh"), apply: sh("./limits.apply.sh"),
 const LIMITS_LIB = `${NVIDIA_LIB}\n${textFunction("aiws_text_program", GPU_POWER_LIMITS_PROGRAM)}`;
 const PERSISTENCED = { check: sh("./persistenced.check.sh"), apply: sh("./persistenced.apply.sh"), remove: sh("./persistenced.remove.sh") };
 
-export const POWER_STEP_IDS = { persistenced: "nvidia-persistenced", limits: "gpu-power-limits" } as const;
+const POWER_STEP_IDS = { persistenced: "nvidia-persistenced", limits: "gpu-power-limits" } as const;
 
 /** Where the step writes; the unit and the config name each other. */
 export const POWER_PATHS = {
@@ -29,7 +29,7 @@ export const POWER_PATHS = {
 } as const;
 
 /** Tries and spacing of the boot-time apply: limits have been seen to reset while the driver comes up. */
-export const POWER_LIMIT_RETRIES = { attempts: 5, delayS: 3 } as const;
+const POWER_LIMIT_RETRIES = { attempts: 5, delayS: 3 } as const;
 
 /**
  * The config the program reads: one `gpu COUNT WATTS|default NAME` line per hardware.gpus
@@ -72,7 +72,7 @@ export function gpuPowerLimitsUnit(): string {
 }
 
 /** nvidia-persistenced started in persistence mode, as NVIDIA's ansible driver role overrides it. */
-export const PERSISTENCED_DROPIN = [
+const PERSISTENCED_DROPIN = [
   "# Written by aiws (nvidia-persistenced): persistence mode on, so the driver stays loaded and",
   "# the power limits are not reset when the GPUs go idle (as NVIDIA's ansible driver role does).",
   "[Service]",

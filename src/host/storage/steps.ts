@@ -89,7 +89,7 @@ export function mountedStep(layout: StorageLayout, after: readonly string[]): St
   });
 }
 
-export function fstrimStep(after: readonly string[]): Step {
+function fstrimStep(after: readonly string[]): Step {
   return defineStep(CONCERN, {
     id: "storage-fstrim",
     title: "weekly TRIM of the data filesystems (fstrim.timer)",

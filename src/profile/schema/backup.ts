@@ -18,7 +18,7 @@ const calendar = z
   .min(1)
   .regex(/^[A-Za-z0-9 *:,./~+-]+$/, "a systemd OnCalendar expression, like daily or *-*-* 02:00:00");
 
-export const DEFAULT_EXCLUDES = ["/data/models", "/data/datasets/raw"];
+const DEFAULT_EXCLUDES = ["/data/models", "/data/datasets/raw"];
 
 /** Backups to a NAS with restic over SFTP. The password and the NAS key are stack secrets (aiws:backupPassword, aiws:nasSshKey). */
 export const backupSchema = z

@@ -11,7 +11,7 @@ import { nonEmptyText, text } from "./text.js";
 const watts = z.number().nonnegative().max(10_000);
 
 /** Draw of one component in three states, in watts (DESIGN: idle / typical / peak). */
-export const drawSchema = z
+const drawSchema = z
   .object({
     idle: watts.describe("W at idle"),
     typical: watts.describe("W under a typical sustained workload"),
@@ -51,7 +51,7 @@ export const gpuSpecSchema = z
 /** A GPU UUID as nvidia-smi prints it (`nvidia-smi --query-gpu=uuid`). */
 export const GPU_UUID = /^GPU-[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
-export const gpuEntrySchema = gpuSpecSchema
+const gpuEntrySchema = gpuSpecSchema
   .extend({
     model: nonEmptyText(),
     count: z.number().int().min(1).max(8),
@@ -78,7 +78,7 @@ export const cpuSpecSchema = z
   })
   .strict();
 
-export const cpuEntrySchema = cpuSpecSchema
+const cpuEntrySchema = cpuSpecSchema
   .extend({
     model: nonEmptyText(),
     /**
@@ -103,9 +103,9 @@ export const psuSpecSchema = z
   .strict();
 
 /** A PSU either names a catalog model (and may override figures) or states every figure itself. */
-export const psuEntrySchema = psuSpecSchema.extend({ model: nonEmptyText().optional() }).strict();
+const psuEntrySchema = psuSpecSchema.extend({ model: nonEmptyText().optional() }).strict();
 
-export const memorySchema = z
+const memorySchema = z
   .object({
     modules: z.number().int().min(1).max(16),
     moduleGB: z.number().int().positive().max(512),
@@ -120,7 +120,7 @@ export const byIdPath = z
   .string()
   .regex(/^\/dev\/disk\/by-id\/[A-Za-z0-9._:+@-]+$/, "must be a /dev/disk/by-id/... path (never /dev/nvme0n1: those names change between boots)");
 
-export const driveSchema = z
+const driveSchema = z
   .object({
     id: byIdPath,
     role: z.enum(["os", "data", "raid", "spare"]),
@@ -133,7 +133,7 @@ export const driveSchema = z
   })
   .strict();
 
-export const circuitSchema = z
+const circuitSchema = z
   .object({
     volts: z.union([z.literal(100), z.literal(115), z.literal(120), z.literal(208), z.literal(230), z.literal(240)], {
       error: "the wall circuit's voltage: one of 100, 115, 120, 208, 230, 240 (120 in North America, 230 in most of Europe)",
@@ -144,7 +144,7 @@ export const circuitSchema = z
   })
   .strict();
 
-export const upsSchema = z
+const upsSchema = z
   .object({
     model: nonEmptyText().optional(),
     watts: watts.positive().describe("the UPS's rating in watts: VA is not watts"),
@@ -153,7 +153,7 @@ export const upsSchema = z
   .strict();
 
 /** The rest of the machine: board, fans and pump, USB and network. Packet figures, the higher of each pair. */
-export const platformSchema = z
+const platformSchema = z
   .object({
     board: drawSchema.default({ idle: 30, typical: 40, peak: 60 }),
     fans: drawSchema.default({ idle: 10, typical: 15, peak: 25 }),
@@ -178,9 +178,6 @@ export const hardwareSchema = z
   })
   .strict();
 
-export type GpuSpec = z.infer<typeof gpuSpecSchema>;
-export type GpuEntry = z.infer<typeof gpuEntrySchema>;
-export type CpuSpec = z.infer<typeof cpuSpecSchema>;
 export type PsuSpec = z.infer<typeof psuSpecSchema>;
 export type Drive = z.infer<typeof driveSchema>;
 export type Hardware = z.infer<typeof hardwareSchema>;

@@ -10,11 +10,11 @@ import { OLLAMA_ZSTD_FROM, compareVersions, runtimeCatalog, versionsOf } from ".
  * from profiles/catalog/models.yaml (`modelSpecSchema` below).
  */
 
-export const RUNTIMES = ["vllm", "ollama", "llama.cpp"] as const;
+const RUNTIMES = ["vllm", "ollama", "llama.cpp"] as const;
 export type Runtime = (typeof RUNTIMES)[number];
 
 /** Weight formats a runtime can serve. GGUF names are llama.cpp's, lower-cased. */
-export const QUANTIZATIONS = ["fp16", "bf16", "fp8", "int4-awq", "int4-gptq", "q8_0", "q6_k", "q5_k_m", "q4_k_m"] as const;
+const QUANTIZATIONS = ["fp16", "bf16", "fp8", "int4-awq", "int4-gptq", "q8_0", "q6_k", "q5_k_m", "q4_k_m"] as const;
 export type Quantization = (typeof QUANTIZATIONS)[number];
 
 /** What each runtime loads: vLLM safetensors checkpoints, Ollama and llama.cpp GGUF files. */
@@ -28,10 +28,10 @@ export const RUNTIME_QUANTIZATIONS: Readonly<Record<Runtime, readonly Quantizati
  * KV cache element types and their bytes per element: fp16 2; fp8 1; llama.cpp's q8_0 and
  * q4_0 blocks hold 32 values in 34 and 18 bytes (Ollama rounds them to 1 and 0.5).
  */
-export const KV_CACHE_TYPES = ["fp16", "fp8", "q8_0", "q4_0"] as const;
+const KV_CACHE_TYPES = ["fp16", "fp8", "q8_0", "q4_0"] as const;
 export type KvCacheType = (typeof KV_CACHE_TYPES)[number];
 export const KV_CACHE_BYTES: Readonly<Record<KvCacheType, number>> = { fp16: 2, fp8: 1, q8_0: 34 / 32, q4_0: 18 / 32 };
-export const RUNTIME_KV_CACHE_TYPES: Readonly<Record<Runtime, readonly KvCacheType[]>> = {
+const RUNTIME_KV_CACHE_TYPES: Readonly<Record<Runtime, readonly KvCacheType[]>> = {
   vllm: ["fp16", "fp8"],
   ollama: ["fp16", "q8_0", "q4_0"],
   "llama.cpp": ["fp16", "q8_0", "q4_0"],
@@ -92,7 +92,7 @@ function ollamaAssetFormat(r: { version: string; url?: string | undefined }, ctx
 }
 
 /** One model served by one runtime: one systemd unit `aiws-<runtime>-<name>.service`. */
-export const inferenceServiceSchema = z
+const inferenceServiceSchema = z
   .object({
     name,
     runtime: z.enum(RUNTIMES),

@@ -14,7 +14,7 @@ const DEFAULTS = runtimeCatalog().defaults;
  * NVIDIA's CUDA repository signing key, 3bf863cc "cudatools <cudatools@nvidia.com>" (the key
  * NVIDIA moved to in 2022: https://developer.nvidia.com/blog/updating-the-cuda-linux-gpg-repository-key/).
  */
-export const NVIDIA_REPO_KEY_FINGERPRINT = "EB693B3035CD5710E231E123A4B469963BF863CC";
+const NVIDIA_REPO_KEY_FINGERPRINT = "EB693B3035CD5710E231E123A4B469963BF863CC";
 
 export const nvidiaSchema = z
   .object({

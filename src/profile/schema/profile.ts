@@ -8,7 +8,7 @@ import { inferenceSchema } from "./inference.js";
 import { checkProfileRules } from "./rules.js";
 
 /** Tunables of the power budget. */
-export const budgetSchema = z
+const budgetSchema = z
   .object({
     /** Sustained DC load may use at most this fraction of the PSU's rating; the rest is margin for ageing and heat. */
     psuHeadroom: z.number().min(0.5).max(1).default(0.9),
@@ -34,5 +34,4 @@ export const profileSchema = z
   .superRefine(checkProfileRules);
 
 export type Profile = z.infer<typeof profileSchema>;
-export type ProfileInput = z.input<typeof profileSchema>;
 export type BudgetConfig = z.infer<typeof budgetSchema>;

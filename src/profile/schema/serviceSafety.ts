@@ -8,7 +8,7 @@ import type { z } from "zod";
  */
 
 /** Addresses only this machine can reach. */
-export function isLoopback(host: string): boolean {
+function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
@@ -16,7 +16,7 @@ export function isLoopback(host: string): boolean {
  * Flags aiws sets itself (from the profile's fields) or that change what the service trusts:
  * `extraArgs` may not give them again, since the runtime would take the last one given.
  */
-export const RESERVED_FLAGS: Readonly<Record<"vllm" | "llama.cpp", readonly string[]>> = {
+const RESERVED_FLAGS: Readonly<Record<"vllm" | "llama.cpp", readonly string[]>> = {
   vllm: [
     "--host", "--port", "--api-key", "--served-model-name", "--model", "--tensor-parallel-size", "-tp",
     "--gpu-memory-utilization", "--max-model-len", "--quantization", "-q", "--dtype", "--kv-cache-dtype",

@@ -3,7 +3,7 @@ import { nonEmptyText } from "./text.js";
 import { byIdPath } from "./hardware.js";
 
 /** Directories the OS owns: mounting a data filesystem over one would hide the system. */
-export const SYSTEM_DIRS = ["/", "/boot", "/boot/efi", "/bin", "/dev", "/etc", "/lib", "/lib64", "/proc", "/root", "/run", "/sbin", "/sys", "/tmp", "/usr", "/var"];
+const SYSTEM_DIRS = ["/", "/boot", "/boot/efi", "/bin", "/dev", "/etc", "/lib", "/lib64", "/proc", "/root", "/run", "/sbin", "/sys", "/tmp", "/usr", "/var"];
 
 const mountpoint = z
   .string()

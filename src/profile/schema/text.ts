@@ -10,7 +10,7 @@ import { z } from "zod";
 export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /** The message every string field gives for a control character. */
-export const NO_CONTROL_MESSAGE = "must be one line of text without control characters (no newline, tab or escape)";
+const NO_CONTROL_MESSAGE = "must be one line of text without control characters (no newline, tab or escape)";
 
 /** A free-text string: anything printable on one line. */
 export function text() {
