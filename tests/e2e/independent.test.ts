@@ -210,8 +210,11 @@ describe("lab-independent (four independent data drives, root), then the switch 
           // prune nothing the restore needs.
           const snapshots = "aiws-restic snapshots --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'";
           const count = await out(snapshots);
+          const table = "aiws-restic snapshots --compact";
+          console.log(`[e2e] restic snapshots before the backup fired mid-migration:\n${await out(table)}`);
           const fired = await sh("systemctl start aiws-backup.service", { check: false });
           console.log(`[e2e] backup started mid-migration: exit ${fired.exitCode}; snapshots ${count} -> ${await out(snapshots)}`);
+          console.log(`[e2e] restic snapshots after it:\n${await out(table)}`);
           expect(fired.exitCode).not.toBe(0);
           // OnFailure= records it in the status (a unit of its own, just after).
           await until("aiws-backup-status | grep -q 'a storage migration is in progress'", 60_000);
