@@ -145,6 +145,16 @@ function startScript(p: LongPhase, dir: string): string {
     `for u in $(systemctl list-units --plain --no-legend 'aiws-migration-*' 2>/dev/null | awk '{print $1}'); do`,
     `  [[ $u == ${unit}.service ]] || { systemctl stop "$u" && echo "stopped $u, left running by an earlier migration"; }`,
     "done",
+    // Without systemd: a wrapper of another run folder whose pid file still names it (setsid
+    // made it a process group: the group is the body and its children too).
+    'for f in "${d%/*}"/*/*.pid; do',
+    '  [[ -e $f && ${f%/*} != "$d" ]] || continue',
+    '  p=$(cat "$f" 2>/dev/null) || continue',
+    '  if [[ -n $p ]] && kill -0 "$p" 2>/dev/null && grep -qaF -- "${f%/*}" "/proc/$p/cmdline" 2>/dev/null; then',
+    '    kill -- "-$p" 2>/dev/null || kill -- "$p" 2>/dev/null || true',
+    '    echo "stopped process $p, left running by an earlier migration"',
+    "  fi",
+    "done",
     `rm -f "$d/${p.name}.rc" "$d/${p.name}.out" "$d/${p.name}.err" "$d/${p.name}.pid"`,
     `cat >"$d/${p.name}.sh" <<'${eof}'`,
     p.script,

@@ -112,6 +112,23 @@ describe("a long migration phase, run detached on the host", () => {
     expect(readFileSync(join(work, "progress"), "utf8").length).toBe(size);
   });
 
+  it("a run of another migration still going is stopped before a phase starts (setsid: found by its pid file, without systemd)", async () => {
+    const work = mkdtempSync(join(tmpdir(), "aiws-long-"));
+    const runRoot = join(work, "runs.d");
+    const real = localHost();
+    const cut: RootShell = { runScript: async (script, opts) => (script.includes('then echo "done"') ? { code: 255, stdout: "", stderr: "" } : real.runScript(script, opts)) };
+    await runLongPhase(cut, phase(work, 30), { pollMs: 100, runRoot }).catch(() => undefined);
+    const pid = readFileSync(join(runRoot, "20261203T010000Z/restore.pid"), "utf8").trim();
+    const running = (p: string) => { try { return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${p}/stat`, "utf8")); } catch { return false; } };
+    expect(running(pid)).toBe(true);
+    const lines: string[] = [];
+    const other: LongPhase = { ...phase(work, 0), id: "20261203T020000Z", name: "hash" };
+    expect((await runLongPhase(real, other, { log: (l) => lines.push(l), pollMs: 50, runRoot })).code).toBe(0);
+    expect(lines).toContain(`migration: hash: stopped process ${pid}, left running by an earlier migration`);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(running(pid)).toBe(false);
+  });
+
   it("a run that died without an exit status is reported, never taken for a success", async () => {
     const work = mkdtempSync(join(tmpdir(), "aiws-long-"));
     const runRoot = join(work, "runs.d");
