@@ -11,12 +11,14 @@ export const IN_PROGRESS = `${STATE_DIR}/migration-in-progress`;
 /** What backup-run compares each data filesystem with (src/host/backup/host/backup-lib.sh). */
 export const BACKUP_GUARD = `${STATE_DIR}/backup-guard`;
 /**
+ * "started": written before anything changes, atomically (it also keeps a second migration
+ * from starting beside this one); a resume from it, or from "verified", starts over.
  * "restoring": the restore was started (a resume follows it, or takes its result); "mismatched":
  * the comparison found restored files that differ, and a resume restores again.
  */
-export type Stage = "verified" | "rebuilding" | "rebuilt" | "restoring" | "restored" | "mismatched" | "compared";
+export type Stage = "started" | "verified" | "rebuilding" | "rebuilt" | "restoring" | "restored" | "mismatched" | "compared";
 /** The stages in the order a migration passes them. */
-export const STAGES: readonly Stage[] = ["verified", "rebuilding", "rebuilt", "restoring", "restored", "mismatched", "compared"];
+export const STAGES: readonly Stage[] = ["started", "verified", "rebuilding", "rebuilt", "restoring", "restored", "mismatched", "compared"];
 /** The migration's id as runMigration makes it (a UTC time): it names folders and units. */
 const ID = /^\d{8}T\d{6}Z$/;
 export interface Journal {

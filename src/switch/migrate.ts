@@ -72,9 +72,22 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
 
   /** Every new mountpoint mounted: what the restore and the comparison write and read. */
   const newLayoutCheck = newMounts.map((m) => `mountpoint -q ${shellQuote(m)} || { echo "${m} is not mounted: the new layout is not in place" >&2; exit 1; }`).join("\n");
-  const journal = async (stage: Stage) => {
+  const journalText = (stage: Stage) => {
     const j: Journal = { version: 1, id, from: fromSig, to: toSig, snapshot, stage, manifestFiles: files, ...(a.files ? { files: a.files } : {}) };
-    await root(`printf '%s\\n' ${shellQuote(JSON.stringify(j))} >${JOURNAL}.tmp && mv -f ${JOURNAL}.tmp ${JOURNAL}`, "writing the migration's journal");
+    return shellQuote(JSON.stringify(j));
+  };
+  const journal = async (stage: Stage) => {
+    await root(`printf '%s\\n' ${journalText(stage)} >${JOURNAL}.tmp && mv -f ${JOURNAL}.tmp ${JOURNAL}`, "writing the migration's journal");
+  };
+  /**
+   * The first journal, made only if there is none (ln fails on an existing name): of two
+   * migrations started at once, one goes on and the other stops before changing anything.
+   */
+  const claimJournal = async () => {
+    const tmp = `${JOURNAL}.${id}.tmp`;
+    const r = await a.host.runScript(`set -uo pipefail\nprintf '%s\\n' ${journalText("started")} >${tmp} || exit 1\nif ln ${tmp} ${JOURNAL} 2>/dev/null; then rc=0; else rc=3; fi\nrm -f ${tmp}\nexit $rc\n`, { timeoutMs: 120_000 });
+    if (r.code === 3) throw new MigrationStop(`a migration is already in progress on this host (${JOURNAL} appeared as this one started): go on with it (npm run switch -- --stack NAME --migrate --resume) before starting another`);
+    if (r.code !== 0) throw new MigrationStop(`writing the migration's journal failed (exit ${r.code}): ${lastLines(r.stderr || r.stdout)}`);
   };
   /** A long phase, run detached on the host and followed (detached.ts): its stdout, or a stop naming it. */
   const long = async (p: LongPhase): Promise<string> => {
@@ -99,7 +112,7 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       if (j.from !== fromSig || j.to !== toSig) {
         throw new MigrationStop(`the journal on the host is of another migration (${j.from} -> ${j.to}, id ${j.id}), not of ${fromSig} -> ${toSig}: resume it with the profiles it was started with`);
       }
-      if (j.stage === "verified") {
+      if (j.stage === "started" || j.stage === "verified") {
         // Nothing was destroyed, but the old layout may have been written to since (it was put
         // back by hand, the host rebooted): its snapshot proves nothing now. Start over.
         log(`migration: ${j.id} stopped before any drive was touched: starting over from a new backup`);
@@ -144,6 +157,7 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       return `dropped, and empty: ${dropped.join(", ")}${movedTo ? `; moves ${movedTo}` : ""}`;
     });
     if (!passed) await phase("quiesce", async () => {
+      await claimJournal();
       quiesced = true;
       const out = (await root(quiesceScript(unitsToStop(a.from), mounts), "quiescing the old layout")).trim();
       frozenAt = Number(/^frozen-at (\d+)$/m.exec(out)?.[1]);

@@ -33,6 +33,11 @@ function phase(work: string, seconds: number, code = 0): LongPhase {
   };
 }
 
+/** Waits (up to 10 s: a loaded machine is slow to reap) until `done` holds. */
+async function gone(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !done(); i++) await new Promise((r) => setTimeout(r, 100));
+}
+
 describe("a long migration phase, run detached on the host", () => {
   it("runs outside the session and comes back with its output, its exit status and progress lines", async () => {
     const work = mkdtempSync(join(tmpdir(), "aiws-long-"));
@@ -104,7 +109,7 @@ describe("a long migration phase, run detached on the host", () => {
     const running = (p: string) => { try { return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${p}/stat`, "utf8")); } catch { return false; } };
     expect(running(pid)).toBe(true);
     expect((await real.runScript(`set -euo pipefail\n${stopRunsScript("20261203T010000Z", runRoot)}\n`)).code).toBe(0);
-    await new Promise((r) => setTimeout(r, 500));
+    await gone(() => !running(pid));
     expect(running(pid)).toBe(false);
     // The body stopped too: its progress file no longer grows.
     const size = readFileSync(join(work, "progress"), "utf8").length;
@@ -125,7 +130,7 @@ describe("a long migration phase, run detached on the host", () => {
     const other: LongPhase = { ...phase(work, 0), id: "20261203T020000Z", name: "hash" };
     expect((await runLongPhase(real, other, { log: (l) => lines.push(l), pollMs: 50, runRoot })).code).toBe(0);
     expect(lines).toContain(`migration: hash: stopped process ${pid}, left running by an earlier migration`);
-    await new Promise((r) => setTimeout(r, 500));
+    await gone(() => !running(pid));
     expect(running(pid)).toBe(false);
   });
 

@@ -91,7 +91,7 @@ function journaledHost(cut?: (s: string) => boolean, answer: (s: string) => Part
       cutDone = true;
       return { code: 255, stdout: "", stderr: "" };
     }
-    const w = /printf '%s\\n' '(\{[^']*\})' >\/var\/lib\/aiws\/migration-journal\.json\.tmp/.exec(s);
+    const w = /printf '%s\\n' '(\{[^']*\})' >\/var\/lib\/aiws\/migration-journal\.json(?:\.\w+)?\.tmp/.exec(s);
     if (w) journal = w[1]!;
     if (/rm -f \/var\/lib\/aiws\/migration-journal\.json$|rm -f \S+ \/var\/lib\/aiws\/migration-journal\.json/m.test(s)) journal = "";
     if (s.includes("cat /var/lib/aiws/migration-journal.json")) return { stdout: journal };
@@ -425,6 +425,36 @@ describe("the layout migration", () => {
         expect(h.journal()).toBe("");
       });
     }
+
+    it("of two migrations started at once, the second stops before changing anything: the first journal is made only where there is none", async () => {
+      const host = healthyHost((s) => (s.includes("ln /var/lib/aiws/migration-journal.json.20261127T100000Z.tmp /var/lib/aiws/migration-journal.json") ? { code: 3 } : undefined));
+      const r = await runMigration({ host, from, to, converge: async () => expect.unreachable(), now: () => NOW });
+      expect(r.error).toBe(
+        "a migration is already in progress on this host (/var/lib/aiws/migration-journal.json appeared as this one started): go on with it (npm run switch -- --stack NAME --migrate --resume) before starting another (nothing on the host was changed)",
+      );
+      expect(host.scripts.some((s) => s.includes("remount,ro") || s.includes("rm -f /var/lib/aiws/migration-in-progress /var/lib/aiws/migration-journal.json"))).toBe(false);
+    });
+
+    it("a client killed after the quiesce leaves the journal at 'started': --resume puts the old layout back and starts over", async () => {
+      const h = journaledHost();
+      let killed = false;
+      const dying: RootShell = {
+        runScript: async (sc, o) => {
+          if (!killed && sc.includes("systemctl start aiws-backup.service")) {
+            killed = true;
+            throw new Error("the laptop went to sleep");
+          }
+          return h.host.runScript(sc, o);
+        },
+      };
+      await expect(runMigration({ host: dying, from, to, converge: async () => undefined, now: () => NOW })).rejects.toThrow("the laptop went to sleep");
+      expect(JSON.parse(h.journal())).toMatchObject({ stage: "started", snapshot: "" });
+      const lines: string[] = [];
+      const r = await runMigration({ host: dying, from, to, resume: true, converge: async () => undefined, now: () => NOW, log: (l) => lines.push(l) });
+      expect(r, r.error).toMatchObject({ ok: true, files: 4, mismatches: [] });
+      expect(lines[0]).toBe("migration: 20261127T100000Z stopped before any drive was touched: starting over from a new backup");
+      expect(h.journal()).toBe("");
+    });
 
     it("a failed rebuild can be resumed: it converges again, then restores", async () => {
       const h = journaledHost();
