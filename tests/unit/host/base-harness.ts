@@ -4,17 +4,18 @@
  * paths redirected into a temporary directory through the step's own vars.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadProfile } from "../../../src/profile/load.js";
 import type { Profile } from "../../../src/profile/schema/profile.js";
-import { phaseFile } from "../../../src/step/render.js";
+import { phaseFile, shellQuote } from "../../../src/step/render.js";
 import type { Step } from "../../../src/step/step.js";
 
 export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
-export const FAKE_NVIDIA_SMI = join(repoRoot, "tests/fixtures/nvidia-smi/fake-nvidia-smi");
+/** The lab guest's nvidia-smi stand-in, the only one: the unit tests run it too. */
+export const NVIDIA_SMI_STANDIN = join(repoRoot, "lab/nvidia-smi/nvidia-smi");
 
 export const SHIPPED = ["base", "dual-gpu", "quad-gpu", "a16z"] as const;
 export function shipped(name: (typeof SHIPPED)[number]): Profile {
@@ -87,16 +88,70 @@ esac`,
   );
 }
 
-/** Puts the fake nvidia-smi on PATH in `bin` with GPUs in `smiDir` (see its header for the state files). */
+/**
+ * The nvidia-smi the tests put on PATH: the lab's stand-in with all its files in `smiDir`, as
+ * root (so -pl works whoever runs the tests). The paths are written in, not taken from the
+ * caller's environment, so a step that runs nvidia-smi with a reduced environment still
+ * reaches the test's GPUs.
+ */
+export function nvidiaSmiWrapper(smiDir: string): string {
+  return [
+    "#!/usr/bin/env bash",
+    `export NVIDIA_SMI_STANDIN_CONF=${shellQuote(join(smiDir, "conf"))}`,
+    `export NVIDIA_SMI_STANDIN_STATE_DIR=${shellQuote(smiDir)} NVIDIA_SMI_STANDIN_RUN_DIR=${shellQuote(smiDir)}`,
+    "export NVIDIA_SMI_STANDIN_EUID=0",
+    `exec python3 ${shellQuote(NVIDIA_SMI_STANDIN)} "$@"`,
+    "",
+  ].join("\n");
+}
+
+/**
+ * Puts the stand-in nvidia-smi on PATH in `bin` with `gpus` (in index order) in `smiDir`. What
+ * the tests use there (see the stand-in's header): the counters `fail-next` and `reset-next`,
+ * the log `pl-calls` ("ID WATTS" per -pl), and `conf`, to which setSmiConf adds keys
+ * (driver_version, pl_min_limit/pl_max_limit).
+ */
 export function fakeNvidiaSmi(bin: string, smiDir: string, gpus: readonly FakeGpu[]): void {
   mkdirSync(bin, { recursive: true });
   mkdirSync(smiDir, { recursive: true });
-  copyFileSync(FAKE_NVIDIA_SMI, join(bin, "nvidia-smi"));
-  chmodSync(join(bin, "nvidia-smi"), 0o755);
-  writeFileSync(
-    join(smiDir, "gpus"),
-    gpus.map((g) => [g.index, g.uuid, g.bus, g.name, g.limit, g.min, g.max, g.default ?? g.limit, g.persistence ?? "Enabled"].join("|")).join("\n") + "\n",
-  );
+  writeFileSync(join(bin, "nvidia-smi"), nvidiaSmiWrapper(smiDir), { mode: 0o755 });
+  const ordered = [...gpus].sort((a, b) => a.index - b.index);
+  writeFileSync(join(smiDir, "conf"), `count=${ordered.length}\nlog_calls=1\n`);
+  // "[N/A]": a card that reports no range (the stand-in's null).
+  const watts = (v: string) => (v === "[N/A]" ? null : Number(v));
+  const identity = ordered.map((g) => ({
+    uuid: g.uuid,
+    "pci.bus_id": g.bus,
+    name: g.name,
+    min_limit: watts(g.min),
+    max_limit: watts(g.max),
+    default_limit: Number(g.default ?? g.limit),
+  }));
+  writeFileSync(join(smiDir, "state.json"), JSON.stringify({ gpus: identity }));
+  const runtime = Object.fromEntries(ordered.map((g) => [g.uuid, { power_limit: Number(g.limit), persistence_mode: (g.persistence ?? "Enabled") === "Enabled" }]));
+  writeFileSync(join(smiDir, "runtime.json"), JSON.stringify({ gpus: runtime }));
+}
+
+/** Adds configuration lines to the stand-in in `smiDir` (a later key overrides an earlier one). */
+export function setSmiConf(smiDir: string, lines: string): void {
+  appendFileSync(join(smiDir, "conf"), lines.endsWith("\n") ? lines : `${lines}\n`);
+}
+
+/**
+ * The power limit each stand-in GPU holds, in index order, as nvidia-smi prints it. Read from
+ * its state files rather than through nvidia-smi, so that looking counts no call and trips no
+ * fail-next.
+ */
+export function smiLimits(smiDir: string): string[] {
+  const identity = JSON.parse(readFileSync(join(smiDir, "state.json"), "utf8")) as { gpus: { uuid: string }[] };
+  const runtime = JSON.parse(readFileSync(join(smiDir, "runtime.json"), "utf8")) as { gpus: Record<string, { power_limit: number }> };
+  return identity.gpus.map((g) => runtime.gpus[g.uuid]!.power_limit.toFixed(2));
+}
+
+/** The -pl calls the stand-in in `smiDir` received: "ID WATTS", ID being -i's value or "all". */
+export function smiPlCalls(smiDir: string): string[] {
+  const f = join(smiDir, "pl-calls");
+  return existsSync(f) ? readFileSync(f, "utf8").trim().split("\n") : [];
 }
 
 export interface FakeGpu {

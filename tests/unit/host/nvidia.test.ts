@@ -12,7 +12,7 @@ import {
   nvidiaRepoUrl,
 } from "../../../src/host/nvidia/packages.js";
 import { profileSchema, type Profile } from "../../../src/profile/schema/profile.js";
-import { SHIPPED, fake, fakeNvidiaSmi, runBash, runPhase, shipped, tempDir, withVars } from "./base-harness.js";
+import { SHIPPED, fake, fakeNvidiaSmi, runBash, runPhase, setSmiConf, shipped, tempDir, withVars } from "./base-harness.js";
 import { lacks } from "../../helpers/systemTools.js";
 
 describe("driverPackages: the one place the package naming rules live", () => {
@@ -152,7 +152,6 @@ esac`,
   fakeNvidiaSmi(bin, join(root, "smi"), [
     { index: 0, uuid: "GPU-1", bus: "00000000:41:00.0", name: "NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition", limit: "300.00", min: "250.00", max: "325.00" },
   ]);
-  const env = { FAKE_SMI_DIR: join(root, "smi") };
   const at = (step: Step) =>
     withVars(step, {
       OS_RELEASE: join(root, "os-release"),
@@ -168,12 +167,11 @@ esac`,
   return {
     root,
     bin,
-    env,
     at,
-    run: (step: Step, phase: "check" | "apply" | "remove") => runPhase(at(step), phase, { bin, env }),
+    run: (step: Step, phase: "check" | "apply" | "remove") => runPhase(at(step), phase, { bin }),
     aptCalls: () => (existsSync(join(root, "apt-get-calls")) ? readFileSync(join(root, "apt-get-calls"), "utf8") : ""),
     held: () => readFileSync(join(root, "held"), "utf8").trim().split("\n").filter(Boolean).sort(),
-    smiDriver: (v: string) => writeFileSync(join(root, "smi/driver_version"), v),
+    smiDriver: (v: string) => setSmiConf(join(root, "smi"), `driver_version=${v}`),
   };
 }
 
@@ -319,7 +317,7 @@ describe("nvidia steps, run with bash against stand-ins", () => {
       fake(h.bin, "curl", `out=""; while (($#)); do [[ $1 == -o ]] && out=$2; shift; done; cp ${deb} "$out"`);
       fake(h.bin, "dpkg", `case " $* " in *" -i "* | *" --install "* | *" --unpack "*) echo "dpkg $*" >>${h.root}/dpkg-calls ;; esac`);
       const step = withVars(h.at(repo), { REPO_KEY_FINGERPRINTS: fingerprints });
-      const r = runPhase(step, "apply", { bin: h.bin, env: h.env });
+      const r = runPhase(step, "apply", { bin: h.bin });
       const keyring = join(h.root, "keyrings/cuda-archive-keyring.gpg");
       return {
         r,
@@ -346,14 +344,14 @@ describe("nvidia steps, run with bash against stand-ins", () => {
       // Only the checked keyring is taken: the package's maintainer scripts never run.
       expect(ok.dpkgCalls).toBe("");
       // In sync afterwards; remove takes away exactly what apply wrote.
-      expect(runPhase(ok.step, "check", { bin: ok.h.bin, env: ok.h.env }).status).toBe(0);
-      expect(runPhase(ok.step, "remove", { bin: ok.h.bin, env: ok.h.env }).status).toBe(0);
+      expect(runPhase(ok.step, "check", { bin: ok.h.bin }).status).toBe(0);
+      expect(runPhase(ok.step, "remove", { bin: ok.h.bin }).status).toBe(0);
       expect(existsSync(ok.keyring)).toBe(false);
       expect(ok.dpkgCalls).toBe("");
       // Written again, then the owner installs cuda-keyring, which owns the file from then on: remove keeps it.
       const again = applyWith(k.deb, k.fprs[0]!);
       writeFileSync(join(again.h.root, "dpkg"), "cuda-keyring 1.1-1\n", { flag: "a" });
-      expect(runPhase(again.step, "remove", { bin: again.h.bin, env: again.h.env }).status).toBe(0);
+      expect(runPhase(again.step, "remove", { bin: again.h.bin }).status).toBe(0);
       expect(existsSync(again.keyring)).toBe(true);
     });
 

@@ -11,13 +11,16 @@ import {
 } from "../../../src/host/power/index.js";
 import type { Profile } from "../../../src/profile/schema/profile.js";
 import {
-  FAKE_NVIDIA_SMI,
   fakeNvidiaSmi,
   fakeSystemctl,
+  nvidiaSmiWrapper,
   repoRoot,
   runBash,
   runPhase,
+  setSmiConf,
   shipped,
+  smiLimits,
+  smiPlCalls,
   tempDir,
   withVars,
   type FakeGpu,
@@ -48,11 +51,12 @@ interface Host {
   readonly conf: string;
   readonly previous: string;
   run(mode: "apply" | "check" | "restore"): ReturnType<typeof runBash>;
-  gpus(): string[][];
+  /** Each GPU's power limit now, in index order. */
+  limits(): string[];
   plCalls(): string[];
 }
 
-/** The program installed in a temporary root with the profile's config, against the fake nvidia-smi. */
+/** The program installed in a temporary root with the profile's config, against the stand-in nvidia-smi. */
 function host(profile: Profile, gpus: FakeGpu[], opts: { attempts?: number } = {}): Host {
   const root = tempDir("aiws-power-");
   const bin = join(root, "bin");
@@ -63,20 +67,15 @@ function host(profile: Profile, gpus: FakeGpu[], opts: { attempts?: number } = {
   writeFileSync(conf, gpuPowerLimitsConf(profile, { previous, delayS: 0, attempts: opts.attempts }));
   const program = join(root, "gpu-power-limits");
   writeFileSync(program, GPU_POWER_LIMITS_PROGRAM);
-  const env = { FAKE_SMI_DIR: smi };
   return {
     root,
     bin,
     smi,
     conf,
     previous,
-    run: (mode) => runBash([program, mode, conf], { bin, env }),
-    gpus: () =>
-      readFileSync(join(smi, "gpus"), "utf8")
-        .trim()
-        .split("\n")
-        .map((l) => l.split("|")),
-    plCalls: () => (existsSync(join(smi, "pl-calls")) ? readFileSync(join(smi, "pl-calls"), "utf8").trim().split("\n") : []),
+    run: (mode) => runBash([program, mode, conf], { bin }),
+    limits: () => smiLimits(smi),
+    plCalls: () => smiPlCalls(smi),
   };
 }
 
@@ -109,9 +108,9 @@ describe("gpu-power steps", () => {
   });
 
   // Every phase of every shipped profile's steps is linted in tests/unit/renderedScripts.test.ts.
-  it("the boot program and the nvidia-smi stand-in are shellcheck-clean", () => {
+  it("the boot program and the tests' nvidia-smi wrapper are shellcheck-clean", () => {
     expect(shellcheck(GPU_POWER_LIMITS_PROGRAM)).toBe("");
-    expect(shellcheck(readFileSync(FAKE_NVIDIA_SMI, "utf8"))).toBe("");
+    expect(shellcheck(nvidiaSmiWrapper("/tmp/aiws-smi"))).toBe("");
   });
 
   it("the boot unit passes systemd-analyze verify", () => {
@@ -152,7 +151,7 @@ describe("the power-limit program, run against a stand-in nvidia-smi", () => {
     const r = h.run("apply");
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
-    expect(h.gpus().map((g) => g[4])).toEqual(["250.00", "250.00", "250.00", "250.00"]);
+    expect(h.limits()).toEqual(["250.00", "250.00", "250.00", "250.00"]);
     // Addressed by UUID only, never by index or bus id; in PCI bus order.
     expect(h.plCalls()).toEqual([
       "GPU-00000001-aaaa-bbbb-cccc-dddddddddd01 250",
@@ -183,7 +182,7 @@ describe("the power-limit program, run against a stand-in nvidia-smi", () => {
     expect(r.stderr).toContain("(attempt 2 of 5)");
     expect(h.plCalls()).toHaveLength(5); // four, and the one that reset set again
     expect(h.plCalls()[4]).toBe(h.plCalls()[0]);
-    expect(h.gpus().map((g) => g[4])).toEqual(["250.00", "250.00", "250.00", "250.00"]);
+    expect(h.limits()).toEqual(["250.00", "250.00", "250.00", "250.00"]);
     expect(h.run("check").status).toBe(0);
   });
 
@@ -208,12 +207,12 @@ describe("the power-limit program, run against a stand-in nvidia-smi", () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("outside the range the card reports, 260.00-325.00 W");
     expect(h.plCalls()).toEqual([]);
-    expect(h.gpus().map((g) => g[4])).toEqual(["300.00", "300.00", "300.00", "300.00"]);
+    expect(h.limits()).toEqual(["300.00", "300.00", "300.00", "300.00"]);
   });
 
   it("passes on nvidia-smi's own refusal (the real out-of-range text) when another limiter narrows the range", () => {
     const h = host(quad, quadGpus(), { attempts: 2 });
-    writeFileSync(join(h.smi, "pl-range"), "275 325");
+    setSmiConf(h.smi, "pl_min_limit=275\npl_max_limit=325"); // the range -pl enforces, narrower than the reported 250-325
     const r = h.run("apply");
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(
@@ -223,7 +222,7 @@ describe("the power-limit program, run against a stand-in nvidia-smi", () => {
 
   it("the stand-in answers an out-of-range -pl with the reference's verbatim text", () => {
     const h = host(quad, [{ index: 0, uuid: "GPU-1", bus: "00000000:06:00.0", name: "x", limit: "700.00", min: "200.00", max: "700.00" }]);
-    const r = runBash(["-c", "nvidia-smi -i GPU-1 -pl 50"], { bin: h.bin, env: { FAKE_SMI_DIR: h.smi } });
+    const r = runBash(["-c", "nvidia-smi -i GPU-1 -pl 50"], { bin: h.bin });
     expect(r.status).not.toBe(0);
     expect(r.stdout).toBe(readFileSync(join(repoRoot, "tests/fixtures/nvidia-smi/pl-out-of-range.txt"), "utf8"));
   });
@@ -257,7 +256,7 @@ describe("the power-limit program, run against a stand-in nvidia-smi", () => {
     expect(check.status).toBe(1);
     expect(check.stdout).toContain("the profile sets no limit now, but aiws changed it from 300.00 W earlier; apply puts 300.00 W back");
     expect(h2.run("apply").status).toBe(0);
-    expect(h2.gpus()[0]![4]).toBe("300.00");
+    expect(h2.limits()).toEqual(["300.00"]);
     expect(readFileSync(h2.previous, "utf8")).toBe("");
     expect(h2.run("check").status).toBe(0);
   });
@@ -267,7 +266,7 @@ describe("the power-limit program, run against a stand-in nvidia-smi", () => {
     expect(h.run("apply").status).toBe(0);
     const r = h.run("restore");
     expect(r.status).toBe(0);
-    expect(h.gpus().map((g) => g[4])).toEqual(["300.00", "300.00", "300.00", "300.00"]);
+    expect(h.limits()).toEqual(["300.00", "300.00", "300.00", "300.00"]);
     expect(readFileSync(h.previous, "utf8")).toBe("");
   });
 });
@@ -284,30 +283,29 @@ describe("the gpu-power-limits step, run with bash", () => {
       CONF_TEXT: gpuPowerLimitsConf(quad, { previous: h.previous, delayS: 0 }),
       UNIT_FILE: join(h.root, "etc/systemd/system/aiws-gpu-power-limits.service"),
     });
-    const env = { FAKE_SMI_DIR: h.smi };
-    const before = runPhase(step, "check", { bin: h.bin, env });
+    const before = runPhase(step, "check", { bin: h.bin });
     expect(before.status).toBe(1);
     expect(before.stdout).toMatch(/^the power-limit program .* is missing or changed\n$/);
 
-    const apply = runPhase(step, "apply", { bin: h.bin, env });
+    const apply = runPhase(step, "apply", { bin: h.bin });
     expect(apply.stderr).toBe("");
     expect(apply.status).toBe(0);
     expect(readFileSync(join(sysd, "systemctl-calls"), "utf8")).toContain("enable --quiet aiws-gpu-power-limits.service");
     expect(readFileSync(step.vars.UNIT_FILE!, "utf8")).toBe(`${gpuPowerLimitsUnit()}\n`);
-    expect(h.gpus().map((g) => g[4])).toEqual(["250.00", "250.00", "250.00", "250.00"]);
+    expect(h.limits()).toEqual(["250.00", "250.00", "250.00", "250.00"]);
 
-    const after = runPhase(step, "check", { bin: h.bin, env });
+    const after = runPhase(step, "check", { bin: h.bin });
     expect(after).toMatchObject({ status: 0, stdout: "" });
 
     // Drift made by hand: one card back at 300 W.
-    runBash(["-c", "nvidia-smi -i GPU-00000002-aaaa-bbbb-cccc-dddddddddd02 -pl 300 >/dev/null"], { bin: h.bin, env });
-    const drift = runPhase(step, "check", { bin: h.bin, env });
+    runBash(["-c", "nvidia-smi -i GPU-00000002-aaaa-bbbb-cccc-dddddddddd02 -pl 300 >/dev/null"], { bin: h.bin });
+    const drift = runPhase(step, "check", { bin: h.bin });
     expect(drift.status).toBe(1);
     expect(drift.stdout).toContain("GPU 00000000:E1:00.0 (GPU-00000002-aaaa-bbbb-cccc-dddddddddd02): power limit 300.00 W, the profile wants 250 W");
 
-    const remove = runPhase(step, "remove", { bin: h.bin, env });
+    const remove = runPhase(step, "remove", { bin: h.bin });
     expect(remove.status).toBe(0);
-    expect(h.gpus().map((g) => g[4])).toEqual(["300.00", "300.00", "300.00", "300.00"]);
+    expect(h.limits()).toEqual(["300.00", "300.00", "300.00", "300.00"]);
     for (const f of [step.vars.PROGRAM!, step.vars.CONF_FILE!, step.vars.UNIT_FILE!]) expect(existsSync(f), f).toBe(false);
     expect(existsSync(join(sysd, "enabled/aiws-gpu-power-limits.service"))).toBe(false);
   });
@@ -321,16 +319,15 @@ describe("the gpu-power-limits step, run with bash", () => {
       STATE_DIR: join(h.root, "state"),
       PERSISTENCED_BIN: "/bin/true",
     });
-    const env = { FAKE_SMI_DIR: h.smi };
-    expect(runPhase(step, "check", { bin: h.bin, env }).stdout).toContain("override");
-    const apply = runPhase(step, "apply", { bin: h.bin, env });
+    expect(runPhase(step, "check", { bin: h.bin }).stdout).toContain("override");
+    const apply = runPhase(step, "apply", { bin: h.bin });
     expect(apply.status).toBe(0);
     expect(readFileSync(step.vars.DROPIN_FILE!, "utf8")).toContain("ExecStart=/usr/bin/nvidia-persistenced --persistence-mode --verbose");
     // The fake daemon does not switch the cards: the check names them.
-    const check = runPhase(step, "check", { bin: h.bin, env });
+    const check = runPhase(step, "check", { bin: h.bin });
     expect(check.status).toBe(1);
     expect(check.stdout).toBe("persistence mode is not enabled on GPU 00000000:C1:00.0 (Disabled), 00000000:41:00.0 (Disabled), 00000000:E1:00.0 (Disabled), 00000000:61:00.0 (Disabled)\n");
-    const remove = runPhase(step, "remove", { bin: h.bin, env });
+    const remove = runPhase(step, "remove", { bin: h.bin });
     expect(remove.status).toBe(0);
     expect(existsSync(step.vars.DROPIN_FILE!)).toBe(false);
     // aiws enabled it, so remove disables it again.

@@ -4,7 +4,7 @@
  * It runs here against a temporary state directory (the env overrides its paths).
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -253,6 +253,49 @@ describe("a reboot (driver unload)", () => {
     expect(r.out).toContain("couldn't communicate with the NVIDIA driver");
     writeFileSync(join(dir, "state", "installed-boot-id"), "an earlier boot\n");
     expect(run(["-L"]).code).toBe(0);
+  });
+});
+
+// What the unit tests of the steps set (tests/unit/host/base-harness.ts); the lab guest has none of it.
+describe("per-card overrides and the test hooks", () => {
+  it("takes each card's name and range from state.json; a null range is [N/A] and takes no limit", () => {
+    conf("count=2\n");
+    mkdirSync(join(dir, "state"));
+    const gpus = [
+      { uuid: "GPU-a", "pci.bus_id": "00000000:06:00.0", name: "NVIDIA H100 80GB HBM3", min_limit: 200, max_limit: 700, default_limit: 700 },
+      { uuid: "GPU-b", "pci.bus_id": "00000000:01:00.0", name: "NVIDIA RTX A400", min_limit: null, max_limit: null, default_limit: 50 },
+    ];
+    writeFileSync(join(dir, "state", "state.json"), JSON.stringify({ gpus }));
+    expect(query("uuid,pci.bus_id,name,power.limit,power.min_limit,power.max_limit", "csv")).toEqual([
+      "uuid, pci.bus_id, name, power.limit [W], power.min_limit [W], power.max_limit [W]",
+      "GPU-a, 00000000:06:00.0, NVIDIA H100 80GB HBM3, 700.00 W, 200.00 W, 700.00 W",
+      "GPU-b, 00000000:01:00.0, NVIDIA RTX A400, 50.00 W, [N/A], [N/A]",
+    ]);
+    expect(run(["-i", "GPU-b", "-pl", "40"])).toEqual({
+      out: "Changing power management limit is not supported for GPU: 00000000:01:00.0.\nTreating as warning and moving on.\nAll done.\n",
+      code: 0,
+    });
+    expect(run(["-q", "-d", "POWER", "-i", "1"]).out).toContain(`${"        Min Power Limit".padEnd(54)} : N/A\n`);
+  });
+
+  it("fail-next and reset-next count down; pl_min_limit narrows what -pl accepts; log_calls logs the calls", () => {
+    conf("log_calls=1\npl_min_limit=275\n");
+    mkdirSync(join(dir, "run"));
+    writeFileSync(join(dir, "run", "fail-next"), "1\n");
+    expect(run(["-L"]).code).toBe(9);
+    expect(run(["-L"]).code).toBe(0);
+    writeFileSync(join(dir, "run", "reset-next"), "1\n");
+    expect(run(["-pl", "280"]).out).toMatch(/^Power limit for GPU 00000000:41:00.0 was set to 280.00 W from 300.00 W.\n/);
+    expect(query("power.limit")).toEqual(["300.00"]);
+    expect(run(["-i", "0", "-pl", "280"]).code).toBe(0);
+    expect(query("power.limit")).toEqual(["280.00"]);
+    expect(run(["-pl", "250"]).out).toBe(
+      "Provided power limit 250.00 W is not a valid power limit which should be between 275.00 W and 325.00 W for GPU 00000000:41:00.0\n" +
+        "Terminating early due to previous errors.\n",
+    );
+    expect(query("power.min_limit")).toEqual(["250.00"]);
+    expect(readFileSync(join(dir, "run", "pl-calls"), "utf8")).toBe("all 280\n0 280\nall 250\n");
+    expect(readFileSync(join(dir, "run", "calls"), "utf8").split("\n")[0]).toBe("-L");
   });
 });
 
