@@ -41,7 +41,7 @@ const SWITCH: CommandSpec = {
     ...TARGET_OPTIONS,
     profile: { type: "string", value: "profiles/CURRENT.yaml", help: "the profile the host has now (default: the stack's aiws:profile; required with --host)" },
     "confirm-wipe": { type: "string", value: "SERIAL,...", help: "the serials of exactly the drives the switch may wipe, comma-separated (the refusal lists them)" },
-    migrate: { type: "boolean", help: "for a storage layout change, run the migration: back up, verify, rebuild (pulumi up), restore, verify; needs --stack" },
+    migrate: { type: "boolean", help: "for a storage layout change, run the migration: back up, verify, rebuild (pulumi up), restore, verify; needs --stack. A mountpoint the new layout drops is refused while it holds data, unless the new profile's storage.moves restores it into a folder of the new layout" },
     resume: { type: "boolean", help: "with --migrate and --stack: go on with the migration the host's journal records (after a cut connection or a stop after the rebuild), from where it stopped; --to is not needed" },
     discard: { type: "string", help: "with --migrate: backup.exclude entries (comma-separated, e.g. /data/models) whose files you give up: they are in no snapshot, so the rebuild destroys them (the migration lists them)" },
     ...JSON_OPTION,
