@@ -194,6 +194,24 @@ export function runFolder(id: string): string {
   return dirOf(id);
 }
 
+/**
+ * Bash that prints what of migration `id` still works on the host: its detached runs (a unit,
+ * or the process of a pid file naming its folder) and the backup units it starts and waits for.
+ */
+export function migrationActivityScript(id: string, runRoot = RUN_ROOT): string {
+  const d = shellQuote(dirOf(id, runRoot));
+  return [
+    "for u in aiws-backup.service aiws-backup-check.service; do if systemctl is-active --quiet \"$u\" 2>/dev/null; then echo \"$u\"; fi; done",
+    `systemctl list-units --plain --no-legend ${shellQuote(unitName({ id, name: "*" }))} 2>/dev/null | awk '{print $1}'`,
+    `for f in ${d}/*.pid; do`,
+    '  [[ -e $f ]] || continue',
+    '  p=$(cat "$f" 2>/dev/null) || continue',
+    `  if [[ -n $p ]] && kill -0 "$p" 2>/dev/null && grep -qaF -- ${d} "/proc/$p/cmdline" 2>/dev/null; then echo "process $p"; fi`,
+    "done",
+    "true",
+  ].join("\n");
+}
+
 /** Bash that stops every detached run of migration `id` still going (its unit, or the process of its pid file). */
 export function stopRunsScript(id: string, runRoot = RUN_ROOT): string {
   const d = shellQuote(dirOf(id, runRoot));

@@ -90,7 +90,7 @@ export function restorePhase(
     id,
     name: "restore",
     what: "restic restore",
-    script: ["set -euo pipefail", ...inPlace, ...moveRestoreLines(snapshot, moves)].join("\n"),
+    script: ["set -euo pipefail", ...inPlace, ...moveRestoreLines(snapshot, moves, newMounts)].join("\n"),
     reuseFinished: finished,
     progress: {
       base: `${df} | awk 'NR > 1 {s += $1; n += $2} END {printf "%.0f %.0f\\n", n, s}'`,

@@ -3,14 +3,14 @@ import { isBackupFresh } from "../host/backup/status.js";
 import { shellQuote } from "../step/render.js";
 import { dataMountpoints, droppedWithDataScript } from "./migration.js";
 import { isUnder } from "../profile/schema/storageMoves.js";
-import { activeMoves, movedIntoScript, movedPath, takenDestinationsScript } from "./moves.js";
+import { activeMoves, movedIntoScript, movedPath, nestedMoveRefusal, takenDestinationsScript } from "./moves.js";
 import { BACKUP_GUARD, IN_PROGRESS, JOURNAL, STAGES, lastLines, readJournal, type Journal, type Stage } from "./journal.js";
 import { REFORMAT_CONFIRMED, STOPPED_UNITS, mountBackScript, quiesceScript, resumeScript, unitsToStop, unmountScript, unquiesceScript } from "./quiesce.js";
 import { classifyUnbacked, unbackedRefusal } from "./unbacked.js";
 import { capacityRefusal, driveSizesScript, newFilesystems, parseDriveSizes } from "./capacity.js";
 import { parseManifest, parseSnapshot, readStatus, snapshotFiles } from "./snapshot.js";
 import { MigrationStop } from "./stop.js";
-import { RUN_ROOT, runFolder, runLongPhase, stopRunsScript, type LongPhase } from "./detached.js";
+import { RUN_ROOT, migrationActivityScript, runFolder, runLongPhase, stopRunsScript, type LongPhase } from "./detached.js";
 import { MANIFEST, comparePhase, countFilesScript, hashPhase, parseCount, restorePhase } from "./longPhases.js";
 import type { MigrationArgs, MigrationResult, PhaseResult } from "./migrateTypes.js";
 
@@ -84,10 +84,23 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
    * migrations started at once, one goes on and the other stops before changing anything.
    */
   const claimJournal = async () => {
-    const tmp = `${JOURNAL}.${id}.tmp`;
-    const r = await a.host.runScript(`set -uo pipefail\nprintf '%s\\n' ${journalText("started")} >${tmp} || exit 1\nif ln ${tmp} ${JOURNAL} 2>/dev/null; then rc=0; else rc=3; fi\nrm -f ${tmp}\nexit $rc\n`, { timeoutMs: 120_000 });
+    const script = [
+      "set -uo pipefail",
+      `tmp=$(mktemp ${JOURNAL}.XXXXXX) || exit 1`,
+      `printf '%s\\n' ${journalText("started")} >"$tmp" || { rm -f "$tmp"; exit 1; }`,
+      `if ln "$tmp" ${JOURNAL} 2>/dev/null; then rc=0; else rc=3; fi`,
+      'rm -f "$tmp"',
+      "exit $rc",
+    ];
+    const r = await a.host.runScript(`${script.join("\n")}\n`, { timeoutMs: 120_000 });
     if (r.code === 3) throw new MigrationStop(`a migration is already in progress on this host (${JOURNAL} appeared as this one started): go on with it (npm run switch -- --stack NAME --migrate --resume) before starting another`);
     if (r.code !== 0) throw new MigrationStop(`writing the migration's journal failed (exit ${r.code}): ${lastLines(r.stderr || r.stdout)}`);
+  };
+  /** Restored into a folder the old layout already has, a moved mountpoint would mix with it, or remove it. */
+  const refuseTakenDestinations = async () => {
+    if (moves.length === 0) return;
+    const taken = (await root(takenDestinationsScript(moves, mounts), "looking for the moves' destinations on the old layout")).split("\n").filter(Boolean);
+    if (taken.length > 0) throw new MigrationStop(`storage.moves restores into ${taken.join(", ")}, which the old layout already has: pick a folder that does not exist yet`);
   };
   /** A long phase, run detached on the host and followed (detached.ts): its stdout, or a stop naming it. */
   const long = async (p: LongPhase): Promise<string> => {
@@ -113,6 +126,12 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
         throw new MigrationStop(`the journal on the host is of another migration (${j.from} -> ${j.to}, id ${j.id}), not of ${fromSig} -> ${toSig}: resume it with the profiles it was started with`);
       }
       if (j.stage === "started" || j.stage === "verified") {
+        // Before the rebuild a migration may well still be running (a second switch was told to
+        // resume): its backup, check or hashing still going on the host means hands off.
+        const running = (await root(migrationActivityScript(j.id), "looking for the migration's work still going on the host")).trim();
+        if (running) {
+          throw new MigrationStop(`the migration ${j.id} is still at work on the host (${running.split("\n").join(", ")}): if its switch still runs, let it finish; if not, wait until that has ended, then --resume`);
+        }
         // Nothing was destroyed, but the old layout may have been written to since (it was put
         // back by hand, the host rebooted): its snapshot proves nothing now. Start over.
         log(`migration: ${j.id} stopped before any drive was touched: starting over from a new backup`);
@@ -140,9 +159,9 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
     const dropped = mounts.filter((m) => !newMounts.some((n) => isUnder(m, n)) && !moves.some((mv) => mv.from === m));
     if (!passed) await phase("preflight", async () => {
       const movedTo = moves.map((m) => `${m.from} into ${m.to}`).join(", ");
-      // Restored into a folder the old layout already has, a moved mountpoint would mix with it.
-      const taken = moves.length === 0 ? [] : (await root(takenDestinationsScript(moves, mounts), "looking for the moves' destinations on the old layout")).split("\n").filter(Boolean);
-      if (taken.length > 0) throw new MigrationStop(`storage.moves restores into ${taken.join(", ")}, which the old layout already has: pick a folder that does not exist yet`);
+      const nested = nestedMoveRefusal(moves, mounts);
+      if (nested) throw new MigrationStop(nested);
+      await refuseTakenDestinations();
       if (dropped.length === 0) return `every old mountpoint lies under a new one (${newMounts.join(", ")})${movedTo ? ` or moves (${movedTo})` : ""}`;
       // Restored under --target /, a dropped mountpoint's data would land on the OS drive, and
       // no backup of the new profile would cover it: only an empty one may be dropped.
@@ -151,7 +170,7 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
         .filter(Boolean);
       if (holding.length > 0) {
         throw new MigrationStop(
-          `the new layout drops ${holding.map((l) => l.replace("\t", " (holds ")).join("), ")}) and mounts only ${newMounts.join(", ")}: a restore would put that data on the OS drive. Move it under ${newMounts[0]} (or off the workstation), or have the new profile restore it there (storage.moves: [{ from: ${holding[0]!.split("\t")[0]}, to: ${newMounts[0]}${holding[0]!.split("\t")[0]} }]), then run the switch again`,
+          `the new layout drops ${holding.map((l) => l.replace("\t", " (holds ")).join("), ")}) and mounts only ${newMounts.join(", ")}: a restore would put that data on the OS drive. Move it under ${newMounts[0]} (or off the workstation), or have the new profile restore it there (storage.moves: [${holding.map((l) => l.split("\t")[0]!).map((m) => `{ from: ${m}, to: ${newMounts[0]}/from-${m.slice(1).replaceAll("/", "-")} }`).join(", ")}]), then run the switch again`,
         );
       }
       return `dropped, and empty: ${dropped.join(", ")}${movedTo ? `; moves ${movedTo}` : ""}`;
@@ -185,6 +204,8 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       await root("systemctl start aiws-backup-check.service", "the repository check (aiws-backup-check.service)");
       const fresh = isBackupFresh(await readStatus(root), 1, now());
       if (!fresh.fresh) throw new MigrationStop(`the backup is not verified: ${fresh.reasons.join("; ")}`);
+      // Again now that the old layout is read-only: nothing can appear there any more.
+      await refuseTakenDestinations();
       inSnapshot = await snapshotFiles(root, mounts, snapshot);
       const toHash = parseCount(await root(countFilesScript(mounts), "counting the files to hash"));
       const manifest = parseManifest(await long(hashPhase(id, mounts, toHash)));
@@ -238,7 +259,7 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
         // The moved data replaces what it finds at its destination (moves.ts): on a first restore
         // there must be nothing there. Later ones (a resume) find their own earlier restore.
         const taken = moves.length === 0 ? [] : (await root(movedIntoScript(moves), "looking at the moves' destinations on the new layout")).split("\n").filter(Boolean);
-        if (taken.length > 0) throw new MigrationStop(`storage.moves restores into ${taken.join(", ")}, which already holds files on the new layout: pick a folder that does not exist yet, then --resume`);
+        if (taken.length > 0) throw new MigrationStop(`storage.moves restores into ${taken.join(", ")}, which already holds files on the new layout: move them out of the way (or remove them), then --resume`);
       }
       const again = passed === "restoring";
       // A restore run of this migration that ended before (then a comparison found differences)

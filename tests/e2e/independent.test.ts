@@ -174,7 +174,7 @@ describe("lab-independent (four independent data drives, root), then the switch 
         console.log(`[e2e] migration refused: ${refused.error}`);
         expect(refused.ok).toBe(false);
         expect(refused.error).toContain("the new layout drops /projects (holds /projects/e2e) and mounts only /data");
-        expect(refused.error).toContain("storage.moves: [{ from: /projects, to: /data/projects }]");
+        expect(refused.error).toContain("storage.moves: [{ from: /projects, to: /data/from-projects }]");
         expect(refused.error).toContain("nothing on the host was changed");
         expect(refused.phases).toEqual([]);
       } finally {

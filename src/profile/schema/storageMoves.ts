@@ -9,6 +9,9 @@ import type { BackupConfig } from "./backup.js";
  * A move names an old mountpoint, so it does nothing once the switch is done.
  */
 
+/** Beside each destination, the folder its restore is staged in (src/switch/moves.ts). */
+export const STAGING_SUFFIX = ".aiws-restore";
+
 /** True when path `m` is `n` or lies below it. */
 export function isUnder(m: string, n: string): boolean {
   return m === n || m.startsWith(n.endsWith("/") ? n : `${n}/`);
@@ -31,7 +34,13 @@ export function checkMoves(st: StorageConfig, backup: BackupConfig | undefined, 
     if (first !== undefined) issue([...at, "from"], `${mv.from} is moved twice (also storage.moves.${first}): give each old mountpoint one destination`);
     froms.set(mv.from, i);
     const under = points.find((p) => isUnder(mv.to, p) && mv.to !== p);
-    if (!under) {
+    // The restore empties the destination first: it must hold no other filesystem.
+    const holds = points.find((p) => isUnder(p, mv.to));
+    if (holds) {
+      issue([...at, "to"], `${mv.to} is or holds ${holds}, a mountpoint of this layout: pick a folder below one, like ${holds}${mv.from}`);
+    } else if (mv.to.endsWith(STAGING_SUFFIX)) {
+      issue([...at, "to"], `${mv.to} ends in ${STAGING_SUFFIX}, the name the restore stages a move in: pick another name`);
+    } else if (!under) {
       issue([...at, "to"], `${mv.to} is not a folder below a mountpoint of this layout (${points.join(", ") || "none"}): put it under one, like ${points[0] ?? "/data"}${mv.from}`);
     } else if (backup && !backup.paths.some((p) => p === "/" || isUnder(mv.to, p))) {
       issue([...at, "to"], `${mv.to} is not in backup.paths (${backup.paths.join(", ")}): the moved data would no longer be backed up; add ${under} to backup.paths, or move it under one of them`);

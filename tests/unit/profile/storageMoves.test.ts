@@ -26,7 +26,9 @@ describe("storage.moves: where a layout switch restores a mountpoint the new lay
     expect(withMoves("[{ from: /projects, to: /srv/projects }]").problems).toEqual([
       "storage.moves.0.to: /srv/projects is not a folder below a mountpoint of this layout (/data): put it under one, like /data/projects",
     ]);
-    expect(withMoves("[{ from: /projects, to: /data }]").problems[0]).toContain("storage.moves.0.to: /data is not a folder below a mountpoint of this layout");
+    expect(withMoves("[{ from: /projects, to: /data }]").problems).toEqual([
+      "storage.moves.0.to: /data is or holds /data, a mountpoint of this layout: pick a folder below one, like /data/projects",
+    ]);
   });
 
   it("refuses a move of a mountpoint the layout keeps, one moved twice, and destinations inside each other", () => {
@@ -38,6 +40,12 @@ describe("storage.moves: where a layout switch restores a mountpoint the new lay
     ]);
     expect(withMoves("[{ from: /a, to: /data/a }, { from: /b, to: /data/a/b }]").problems).toEqual([
       "storage.moves.1.to: /data/a/b overlaps storage.moves.0's /data/a: each moved mountpoint needs a folder of its own",
+    ]);
+  });
+
+  it("refuses a destination named like the folder a move's restore is staged in: one move's clean-up would remove the other", () => {
+    expect(withMoves("[{ from: /a, to: /data/x }, { from: /b, to: /data/x.aiws-restore }]").problems).toEqual([
+      "storage.moves.1.to: /data/x.aiws-restore ends in .aiws-restore, the name the restore stages a move in: pick another name",
     ]);
   });
 

@@ -127,10 +127,12 @@ describe("the migration's long phases", () => {
     expect(hashed.code, hashed.stderr).toBe(0);
     const manifest = parseManifest(hashed.stdout);
     const moves = [{ from, to }];
+    // The filesystem the test's folder is on stands for the new layout's mountpoint.
+    const mount = spawnSync("findmnt", ["-n", "-o", "TARGET", "-T", work], { encoding: "utf8" }).stdout.trim();
     const total = { files: manifest.length, bytes: 0 };
 
     for (const attempt of ["first", "again"]) {
-      const p = moved(restorePhase(ID, snapshot, [], [join(work, "data")], total, moves), state);
+      const p = moved(restorePhase(ID, snapshot, [], [mount], total, moves), state);
       const restored = await runLongPhase(host, { ...p, script: p.script.replaceAll(RESTIC_WRAPPER, wrapper) }, { pollMs: 50, runRoot: join(state, "migration-run") });
       expect(restored.code, restored.stderr).toBe(0);
       for (const [name, text] of Object.entries(files)) expect(readFileSync(join(to, name), "utf8"), `${attempt}: ${name}`).toBe(text);

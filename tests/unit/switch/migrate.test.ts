@@ -91,7 +91,7 @@ function journaledHost(cut?: (s: string) => boolean, answer: (s: string) => Part
       cutDone = true;
       return { code: 255, stdout: "", stderr: "" };
     }
-    const w = /printf '%s\\n' '(\{[^']*\})' >\/var\/lib\/aiws\/migration-journal\.json(?:\.\w+)?\.tmp/.exec(s);
+    const w = /printf '%s\\n' '(\{[^']*\})' >(?:\/var\/lib\/aiws\/migration-journal\.json\.tmp|"\$tmp")/.exec(s);
     if (w) journal = w[1]!;
     if (/rm -f \/var\/lib\/aiws\/migration-journal\.json$|rm -f \S+ \/var\/lib\/aiws\/migration-journal\.json/m.test(s)) journal = "";
     if (s.includes("cat /var/lib/aiws/migration-journal.json")) return { stdout: journal };
@@ -309,7 +309,7 @@ describe("the layout migration", () => {
       expect(restore).toContain(`restore '${SNAP}' --target '/data/from-projects.aiws-restore' --include '/projects' --verify`);
       expect(restore).toContain("mv -T -- '/data/from-projects.aiws-restore/projects' '/data/from-projects'");
       expect(restore).not.toContain("--target / --include '/data' --include '/projects'");
-      expect(host.scripts.find((s) => s.includes("cut -z -c67-"))).toContain("| sed -z -e 's#^/projects/#/data/from-projects/#'");
+      expect(host.scripts.find((s) => s.includes("cut -z -c67-"))).toContain("| sed -z 's#^/projects/#/data/from-projects/#;t'");
       expect(r.phases.find((p) => p.name === "restore")!.detail).toBe(`restored /data, /projects into /data/from-projects from the verified snapshot ${SNAP.slice(0, 8)}`);
     });
 
@@ -321,10 +321,29 @@ describe("the layout migration", () => {
     });
 
     it("a destination the old layout already has is refused before anything changes: the two trees would mix", async () => {
-      const host = movingHost([], (s) => (s.includes("for t in '/data/from-projects'; do [[ ! -e $t ]]") ? { stdout: "/data/from-projects\n" } : undefined));
+      const host = movingHost([], (s) => (s.includes("for t in '/data/from-projects' '/data/from-projects.aiws-restore'; do if [[ -e $t || -L $t ]]") ? { stdout: "/data/from-projects\n" } : undefined));
       const r = await runMigration({ host, from: independent, to: moving, converge: async () => expect.unreachable(), now: () => NOW });
       expect(r.error).toBe("storage.moves restores into /data/from-projects, which the old layout already has: pick a folder that does not exist yet (nothing on the host was changed)");
       expect(host.scripts.some((s) => s.includes("remount,ro"))).toBe(false);
+    });
+
+    it("a moved mountpoint with another old one below it is refused before anything changes: the inner one would be restored twice", async () => {
+      const nested = { ...independent, storage: { ...independent.storage!, mounts: independent.storage!.mounts.map((m) => (m.mountpoint === "/archive" ? { ...m, mountpoint: "/projects/inner" } : m)) } };
+      const host = movingHost([]);
+      const r = await runMigration({ host, from: nested, to: moving, converge: async () => expect.unreachable(), now: () => NOW });
+      expect(r.error).toBe("storage.moves cannot move a mountpoint another one is mounted below (/projects/inner lies under /projects): move the inner one's data elsewhere first (nothing on the host was changed)");
+      expect(host.scripts.some((s) => s.includes("remount,ro"))).toBe(false);
+    });
+
+    it("--resume before the rebuild keeps its hands off a migration still at work on the host (a second switch was told to resume)", async () => {
+      const h = journaledHost(undefined, (s) => (s.includes("systemctl is-active --quiet \"$u\"") ? { stdout: "aiws-backup.service\n" } : undefined));
+      h.setJournal({ version: 1, id: "20261127T090000Z", from: "independent /data", to: "raid0 /data", snapshot: "", stage: "started" });
+      const r = await runMigration({ host: h.host, from, to, resume: true, converge: async () => expect.unreachable(), now: () => NOW });
+      expect(r.error).toBe(
+        "the migration 20261127T090000Z is still at work on the host (aiws-backup.service): if its switch still runs, let it finish; if not, wait until that has ended, then --resume (nothing on the host was changed)",
+      );
+      expect(h.journal()).not.toBe("");
+      expect(h.host.scripts.some((s) => s.includes("remount,rw") || s.includes("mount -o remount"))).toBe(false);
     });
 
     it("a destination that holds files on the new layout stops the first restore before it writes anything", async () => {
@@ -427,7 +446,7 @@ describe("the layout migration", () => {
     }
 
     it("of two migrations started at once, the second stops before changing anything: the first journal is made only where there is none", async () => {
-      const host = healthyHost((s) => (s.includes("ln /var/lib/aiws/migration-journal.json.20261127T100000Z.tmp /var/lib/aiws/migration-journal.json") ? { code: 3 } : undefined));
+      const host = healthyHost((s) => (s.includes('ln "$tmp" /var/lib/aiws/migration-journal.json') ? { code: 3 } : undefined));
       const r = await runMigration({ host, from, to, converge: async () => expect.unreachable(), now: () => NOW });
       expect(r.error).toBe(
         "a migration is already in progress on this host (/var/lib/aiws/migration-journal.json appeared as this one started): go on with it (npm run switch -- --stack NAME --migrate --resume) before starting another (nothing on the host was changed)",
