@@ -34,6 +34,26 @@ export interface Journal {
   readonly manifestFiles?: number;
 }
 
+/** claimJournalScript's exit status when a journal is already there. */
+export const JOURNAL_TAKEN = 3;
+
+/**
+ * Bash that makes the first journal (`json`, shell-quoted) only if there is none: a hard link
+ * onto a name that exists fails, so of two migrations started at once one goes on and the
+ * other ends JOURNAL_TAKEN before changing anything.
+ */
+export function claimJournalScript(json: string): string {
+  return [
+    "set -uo pipefail",
+    `tmp=$(mktemp ${JOURNAL}.XXXXXX) || exit 1`,
+    `printf '%s\\n' ${json} >"$tmp" || { rm -f "$tmp"; exit 1; }`,
+    `if ln "$tmp" ${JOURNAL} 2>/dev/null; then rc=0; else rc=${JOURNAL_TAKEN}; fi`,
+    'rm -f "$tmp"',
+    "exit $rc",
+    "",
+  ].join("\n");
+}
+
 /** The journal of the migration in progress on the host, or why there is none to resume. */
 export async function readJournal(host: RootShell): Promise<Journal | { error: string }> {
   const r = await host.runScript(`cat ${JOURNAL} 2>/dev/null || true\n`, { timeoutMs: 120_000 });

@@ -1,21 +1,20 @@
 import { RESTIC_WRAPPER } from "../host/backup/paths.js";
 import { isBackupFresh } from "../host/backup/status.js";
 import { shellQuote } from "../step/render.js";
-import { dataMountpoints, droppedWithDataScript } from "./migration.js";
+import { dataMountpoints, droppedRefusal, droppedWithDataScript, newLayoutCheckScript } from "./migration.js";
 import { isUnder } from "../profile/schema/storageMoves.js";
 import { activeMoves, movedIntoScript, movedPath, nestedMoveRefusal, takenDestinationsScript } from "./moves.js";
-import { BACKUP_GUARD, IN_PROGRESS, JOURNAL, STAGES, lastLines, readJournal, type Journal, type Stage } from "./journal.js";
-import { REFORMAT_CONFIRMED, STOPPED_UNITS, mountBackScript, quiesceScript, resumeScript, unitsToStop, unmountScript, unquiesceScript } from "./quiesce.js";
+import { BACKUP_GUARD, IN_PROGRESS, JOURNAL, JOURNAL_TAKEN, STAGES, claimJournalScript, lastLines, readJournal, type Journal, type Stage } from "./journal.js";
+import { REFORMAT_CONFIRMED, mountBackScript, putOldLayoutBack, quiesceScript, resumeScript, unitsToStop, unmountScript } from "./quiesce.js";
 import { classifyUnbacked, unbackedRefusal } from "./unbacked.js";
 import { capacityRefusal, driveSizesScript, newFilesystems, parseDriveSizes } from "./capacity.js";
 import { parseManifest, parseSnapshot, readStatus, snapshotFiles } from "./snapshot.js";
 import { MigrationStop } from "./stop.js";
-import { RUN_ROOT, migrationActivityScript, runFolder, runLongPhase, stopRunsScript, type LongPhase } from "./detached.js";
+import { RUN_ROOT, migrationActivityScript, runFolder, runLongPhase, type LongPhase } from "./detached.js";
 import { MANIFEST, comparePhase, countFilesScript, hashPhase, parseCount, restorePhase } from "./longPhases.js";
 import type { MigrationArgs, MigrationResult, PhaseResult } from "./migrateTypes.js";
 
 export type { MigrationArgs, MigrationResult, PhaseResult };
-
 
 /**
  * How long one command in the session may run. The long phases run detached (longPhases.ts);
@@ -71,7 +70,7 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
   };
 
   /** Every new mountpoint mounted: what the restore and the comparison write and read. */
-  const newLayoutCheck = newMounts.map((m) => `mountpoint -q ${shellQuote(m)} || { echo "${m} is not mounted: the new layout is not in place" >&2; exit 1; }`).join("\n");
+  const newLayoutCheck = newLayoutCheckScript(newMounts);
   const journalText = (stage: Stage) => {
     const j: Journal = { version: 1, id, from: fromSig, to: toSig, snapshot, stage, manifestFiles: files, ...(a.files ? { files: a.files } : {}) };
     return shellQuote(JSON.stringify(j));
@@ -79,21 +78,10 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
   const journal = async (stage: Stage) => {
     await root(`printf '%s\\n' ${journalText(stage)} >${JOURNAL}.tmp && mv -f ${JOURNAL}.tmp ${JOURNAL}`, "writing the migration's journal");
   };
-  /**
-   * The first journal, made only if there is none (ln fails on an existing name): of two
-   * migrations started at once, one goes on and the other stops before changing anything.
-   */
+  /** The first journal, made only if there is none: of two migrations started at once, one goes on. */
   const claimJournal = async () => {
-    const script = [
-      "set -uo pipefail",
-      `tmp=$(mktemp ${JOURNAL}.XXXXXX) || exit 1`,
-      `printf '%s\\n' ${journalText("started")} >"$tmp" || { rm -f "$tmp"; exit 1; }`,
-      `if ln "$tmp" ${JOURNAL} 2>/dev/null; then rc=0; else rc=3; fi`,
-      'rm -f "$tmp"',
-      "exit $rc",
-    ];
-    const r = await a.host.runScript(`${script.join("\n")}\n`, { timeoutMs: 120_000 });
-    if (r.code === 3) throw new MigrationStop(`a migration is already in progress on this host (${JOURNAL} appeared as this one started): go on with it (npm run switch -- --stack NAME --migrate --resume) before starting another`);
+    const r = await a.host.runScript(claimJournalScript(journalText("started")), { timeoutMs: 120_000 });
+    if (r.code === JOURNAL_TAKEN) throw new MigrationStop(`a migration is already in progress on this host (${JOURNAL} appeared as this one started): go on with it (npm run switch -- --stack NAME --migrate --resume) before starting another`);
     if (r.code !== 0) throw new MigrationStop(`writing the migration's journal failed (exit ${r.code}): ${lastLines(r.stderr || r.stdout)}`);
   };
   /** Restored into a folder the old layout already has, a moved mountpoint would mix with it, or remove it. */
@@ -169,9 +157,7 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
         .split("\n")
         .filter(Boolean);
       if (holding.length > 0) {
-        throw new MigrationStop(
-          `the new layout drops ${holding.map((l) => l.replace("\t", " (holds ")).join("), ")}) and mounts only ${newMounts.join(", ")}: a restore would put that data on the OS drive. Move it under ${newMounts[0]} (or off the workstation), or have the new profile restore it there (storage.moves: [${holding.map((l) => l.split("\t")[0]!).map((m) => `{ from: ${m}, to: ${newMounts[0]}/from-${m.slice(1).replaceAll("/", "-")} }`).join(", ")}]), then run the switch again`,
-        );
+        throw new MigrationStop(droppedRefusal(holding, newMounts));
       }
       return `dropped, and empty: ${dropped.join(", ")}${movedTo ? `; moves ${movedTo}` : ""}`;
     });
@@ -306,12 +292,7 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
     } else if (!quiesced) {
       state = "nothing on the host was changed";
     } else {
-      // Nothing destroyed: back to where it was, the old filesystems writable and the units running.
-      const back = await a.host.runScript(`set -euo pipefail\n${stopRunsScript(id)}\nrm -f ${IN_PROGRESS} ${JOURNAL}\n${unquiesceScript(mounts)}`, { timeoutMs: 600_000 }).catch((err: Error) => ({ code: -1, stdout: "", stderr: err.message }));
-      state =
-        back.code === 0
-          ? `no drive was touched: the old layout is mounted and writable again${back.stdout.trim() ? `; ${back.stdout.trim()}` : ""}`
-          : `no drive was touched, but putting the old layout back failed (${lastLines(back.stderr || back.stdout)}): mount ${mounts.join(", ")} and start the units in ${STOPPED_UNITS} by hand`;
+      state = await putOldLayoutBack(a.host, id, mounts);
     }
     return { ok: false, phases, files, mismatches, error: `${e.message} (${state})` };
   }

@@ -87,3 +87,14 @@ export function droppedWithDataScript(dropped: readonly string[]): string {
 done
 `;
 }
+
+/** Why a new layout that drops mountpoints holding data (`MOUNTPOINT<TAB>first entry` lines) is refused, with a move for each. */
+export function droppedRefusal(holding: readonly string[], newMounts: readonly string[]): string {
+  const moves = holding.map((l) => l.split("\t")[0]!).map((m) => `{ from: ${m}, to: ${newMounts[0]}/from-${m.slice(1).replaceAll("/", "-")} }`);
+  return `the new layout drops ${holding.map((l) => l.replace("\t", " (holds ")).join("), ")}) and mounts only ${newMounts.join(", ")}: a restore would put that data on the OS drive. Move it under ${newMounts[0]} (or off the workstation), or have the new profile restore it there (storage.moves: [${moves.join(", ")}]), then run the switch again`;
+}
+
+/** Bash that fails unless every new mountpoint is mounted: what the restore and the comparison write and read. */
+export function newLayoutCheckScript(newMounts: readonly string[]): string {
+  return newMounts.map((m) => `mountpoint -q ${shellQuote(m)} || { echo "${m} is not mounted: the new layout is not in place" >&2; exit 1; }`).join("\n");
+}

@@ -3,6 +3,8 @@ import { STATE_DIR } from "../host/shared.js";
 import { unitName } from "../host/inference/units.js";
 import { shellQuote } from "../step/render.js";
 import type { Profile } from "../profile/schema/profile.js";
+import { IN_PROGRESS, JOURNAL, lastLines } from "./journal.js";
+import { stopRunsScript, type RootShell } from "./detached.js";
 
 /**
  * Quiescing the old layout before a migration: nothing may write to the data after the backup
@@ -161,4 +163,18 @@ if [[ -f ${STOPPED_UNITS} ]]; then
 fi
 echo "started again: \${started[*]:-nothing}"
 `;
+}
+
+/**
+ * The way back of a migration stopped before any drive was touched: its detached runs stopped,
+ * its pause and journal removed, the old filesystems writable and the units running again.
+ * Says where the host is, for the stop's message.
+ */
+export async function putOldLayoutBack(host: RootShell, id: string, mounts: readonly string[]): Promise<string> {
+  const back = await host
+    .runScript(`set -euo pipefail\n${stopRunsScript(id)}\nrm -f ${IN_PROGRESS} ${JOURNAL}\n${unquiesceScript(mounts)}`, { timeoutMs: 600_000 })
+    .catch((err: Error) => ({ code: -1, stdout: "", stderr: err.message }));
+  return back.code === 0
+    ? `no drive was touched: the old layout is mounted and writable again${back.stdout.trim() ? `; ${back.stdout.trim()}` : ""}`
+    : `no drive was touched, but putting the old layout back failed (${lastLines(back.stderr || back.stdout)}): mount ${mounts.join(", ")} and start the units in ${STOPPED_UNITS} by hand`;
 }
