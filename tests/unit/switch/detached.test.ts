@@ -38,6 +38,27 @@ async function gone(done: () => boolean): Promise<void> {
   for (let i = 0; i < 100 && !done(); i++) await new Promise((r) => setTimeout(r, 100));
 }
 
+/** Running: neither gone nor a zombie (this sandbox's init may not reap). */
+function running(pid: string): boolean {
+  try {
+    return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+/** A 30-second phase started here, its connection lost at the first poll: it goes on, as `pid`. */
+async function cutWhileRunning() {
+  const work = mkdtempSync(join(tmpdir(), "aiws-long-"));
+  const runRoot = join(work, "runs.d");
+  const real = localHost();
+  const cut: RootShell = { runScript: async (script, opts) => (script.includes('then echo "done"') ? { code: 255, stdout: "", stderr: "" } : real.runScript(script, opts)) };
+  await runLongPhase(cut, phase(work, 30), { pollMs: 100, runRoot }).catch(() => undefined);
+  const pid = readFileSync(join(runRoot, "20261203T010000Z/restore.pid"), "utf8").trim();
+  expect(running(pid)).toBe(true);
+  return { work, runRoot, real, pid };
+}
+
 describe("a long migration phase, run detached on the host", () => {
   it("runs outside the session and comes back with its output, its exit status and progress lines", async () => {
     const work = mkdtempSync(join(tmpdir(), "aiws-long-"));
@@ -99,15 +120,7 @@ describe("a long migration phase, run detached on the host", () => {
   });
 
   it("the way back of a stopped migration stops its runs still going (setsid: by the pid file naming its folder)", async () => {
-    const work = mkdtempSync(join(tmpdir(), "aiws-long-"));
-    const runRoot = join(work, "runs.d");
-    const real = localHost();
-    const cut: RootShell = { runScript: async (script, opts) => (script.includes('then echo "done"') ? { code: 255, stdout: "", stderr: "" } : real.runScript(script, opts)) };
-    await runLongPhase(cut, phase(work, 30), { pollMs: 100, runRoot }).catch(() => undefined);
-    const pid = readFileSync(join(runRoot, "20261203T010000Z/restore.pid"), "utf8").trim();
-    // Running: neither gone nor a zombie (this sandbox's init may not reap).
-    const running = (p: string) => { try { return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${p}/stat`, "utf8")); } catch { return false; } };
-    expect(running(pid)).toBe(true);
+    const { work, runRoot, real, pid } = await cutWhileRunning();
     expect((await real.runScript(`set -euo pipefail\n${stopRunsScript("20261203T010000Z", runRoot)}\n`)).code).toBe(0);
     await gone(() => !running(pid));
     expect(running(pid)).toBe(false);
@@ -118,14 +131,7 @@ describe("a long migration phase, run detached on the host", () => {
   });
 
   it("a run of another migration still going is stopped before a phase starts (setsid: found by its pid file, without systemd)", async () => {
-    const work = mkdtempSync(join(tmpdir(), "aiws-long-"));
-    const runRoot = join(work, "runs.d");
-    const real = localHost();
-    const cut: RootShell = { runScript: async (script, opts) => (script.includes('then echo "done"') ? { code: 255, stdout: "", stderr: "" } : real.runScript(script, opts)) };
-    await runLongPhase(cut, phase(work, 30), { pollMs: 100, runRoot }).catch(() => undefined);
-    const pid = readFileSync(join(runRoot, "20261203T010000Z/restore.pid"), "utf8").trim();
-    const running = (p: string) => { try { return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${p}/stat`, "utf8")); } catch { return false; } };
-    expect(running(pid)).toBe(true);
+    const { work, runRoot, real, pid } = await cutWhileRunning();
     const lines: string[] = [];
     const other: LongPhase = { ...phase(work, 0), id: "20261203T020000Z", name: "hash" };
     expect((await runLongPhase(real, other, { log: (l) => lines.push(l), pollMs: 50, runRoot })).code).toBe(0);

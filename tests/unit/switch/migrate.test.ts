@@ -41,6 +41,20 @@ function fakeHost(answer: (script: string) => Partial<RunResult> | undefined): R
   };
 }
 
+/** `host`, but the first script `match` picks gets `fail` instead (a cut connection, a client that dies). */
+function failOnce(host: RootShell, match: (script: string) => boolean, fail: () => Promise<RunResult>): RootShell {
+  let done = false;
+  return {
+    runScript: async (script, opts) => {
+      if (!done && match(script)) {
+        done = true;
+        return fail();
+      }
+      return host.runScript(script, opts);
+    },
+  };
+}
+
 const status = (over: object = {}) =>
   JSON.stringify({
     version: 1,
@@ -359,16 +373,7 @@ describe("the layout migration", () => {
     it("is taken as it is on --resume, not run again; a first restore, or one after differences, always runs", async () => {
       const h = journaledHost();
       // The connection drops at the restore's first poll: it has started on the host.
-      let cut = false;
-      const cutting: RootShell = {
-        runScript: async (sc, o) => {
-          if (!cut && sc.includes('if [[ -e "$d/restore.rc" ]]; then echo "done"')) {
-            cut = true;
-            return { code: 255, stdout: "", stderr: "" };
-          }
-          return h.host.runScript(sc, o);
-        },
-      };
+      const cutting = failOnce(h.host, (sc) => sc.includes('if [[ -e "$d/restore.rc" ]]; then echo "done"'), async () => ({ code: 255, stdout: "", stderr: "" }));
       const first = await runMigration({ host: cutting, from, to, converge: async () => undefined, now: () => NOW });
       expect(first.error).toContain("lost the host while restic restore runs there");
       expect(JSON.parse(h.journal())).toMatchObject({ stage: "restoring" });
@@ -456,16 +461,9 @@ describe("the layout migration", () => {
 
     it("a client killed after the quiesce leaves the journal at 'started': --resume puts the old layout back and starts over", async () => {
       const h = journaledHost();
-      let killed = false;
-      const dying: RootShell = {
-        runScript: async (sc, o) => {
-          if (!killed && sc.includes("systemctl start aiws-backup.service")) {
-            killed = true;
-            throw new Error("the laptop went to sleep");
-          }
-          return h.host.runScript(sc, o);
-        },
-      };
+      const dying = failOnce(h.host, (sc) => sc.includes("systemctl start aiws-backup.service"), async () => {
+        throw new Error("the laptop went to sleep");
+      });
       await expect(runMigration({ host: dying, from, to, converge: async () => undefined, now: () => NOW })).rejects.toThrow("the laptop went to sleep");
       expect(JSON.parse(h.journal())).toMatchObject({ stage: "started", snapshot: "" });
       const lines: string[] = [];
