@@ -40,8 +40,7 @@ export const BASE_PACKAGES = [
 
 const BASE_TUNING = { governor: "performance", nofile: 1048576, swappiness: 10 } as const;
 
-
-/** The reference build's directories under /data (packet 05), relative to it, parents first. */
+/** The folders data-layout makes under /data (datasets and models, by stage), relative to it, parents first. */
 export const DATA_DIRS = [
   "datasets",
   "datasets/raw",
