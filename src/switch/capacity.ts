@@ -1,6 +1,6 @@
 import type { Profile } from "../profile/schema/profile.js";
 import { storageLayout } from "../host/storage/layout.js";
-import { isUnder } from "../profile/schema/storageMoves.js";
+import { isUnder } from "../profile/schema/storage.js";
 
 /**
  * Whether the new layout can hold what the migration will restore, asked before the wipe:

@@ -2,7 +2,7 @@ import { RESTIC_WRAPPER } from "../host/backup/paths.js";
 import { isBackupFresh } from "../host/backup/status.js";
 import { shellQuote } from "../step/render.js";
 import { dataMountpoints, droppedRefusal, droppedWithDataScript, newLayoutCheckScript } from "./migration.js";
-import { isUnder } from "../profile/schema/storageMoves.js";
+import { isUnder } from "../profile/schema/storage.js";
 import { activeMoves, movedIntoScript, movedPath, nestedMoveRefusal, takenDestinationsScript } from "./moves.js";
 import { BACKUP_GUARD, IN_PROGRESS, JOURNAL, JOURNAL_TAKEN, STAGES, claimJournalScript, lastLines, readJournal, type Journal, type Stage } from "./journal.js";
 import { REFORMAT_CONFIRMED, mountBackScript, putOldLayoutBack, quiesceScript, resumeScript, unitsToStop, unmountScript } from "./quiesce.js";
@@ -144,7 +144,9 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       const busy = (await root(`for f in ${JOURNAL} ${IN_PROGRESS}; do [[ ! -e $f ]] || echo "$f"; done`, "looking for a migration in progress")).trim();
       if (busy) throw new MigrationStop(`a migration is already in progress on this host (${busy.split("\n").join(", ")}): go on with it (npm run switch -- --stack NAME --migrate --resume) before starting another`);
     }
-    const dropped = mounts.filter((m) => !newMounts.some((n) => isUnder(m, n)) && !moves.some((mv) => mv.from === m));
+    // Restored in place: the old mountpoints below a new one (a moved one never is: the schema).
+    const inPlace = mounts.filter((m) => newMounts.some((n) => isUnder(m, n)));
+    const dropped = mounts.filter((m) => !inPlace.includes(m) && !moves.some((mv) => mv.from === m));
     if (!passed) await phase("preflight", async () => {
       const movedTo = moves.map((m) => `${m.from} into ${m.to}`).join(", ");
       const nested = nestedMoveRefusal(moves, mounts);
@@ -234,9 +236,8 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
     // A resume after a comparison that found differences restores again; after a restore that
     // was started, it follows that run, or takes its result when it ended during the cut.
     if (todo("restored") || passed === "mismatched") await phase("restore", async () => {
-      const includes = mounts.filter((m) => !dropped.includes(m) && !moves.some((mv) => mv.from === m));
       // Without an --include restic restores the whole snapshot under / (over /etc and /home).
-      if (includes.length === 0 && moves.length === 0) {
+      if (inPlace.length === 0 && moves.length === 0) {
         await journal("restored");
         return "nothing to restore: every old mountpoint was dropped, empty";
       }
@@ -252,9 +253,9 @@ export async function runMigration(a: MigrationArgs): Promise<MigrationResult> {
       // must not pass for this one.
       if (!again) await root(`rm -f ${shellQuote(runFolder(id))}/restore.rc`, "clearing the last restore's status");
       await journal("restoring");
-      await long(restorePhase(id, snapshot, includes, newMounts, keptTotal(), moves, again));
+      await long(restorePhase(id, snapshot, inPlace, newMounts, keptTotal(), moves, again));
       await journal("restored");
-      const what = [...includes, ...moves.map((m) => `${m.from} into ${m.to}`)].join(", ");
+      const what = [...inPlace, ...moves.map((m) => `${m.from} into ${m.to}`)].join(", ");
       return `restored ${what} from the verified snapshot ${snapshot.slice(0, 8)}`;
     });
     if (todo("compared")) await phase("verify-again", async () => {

@@ -1,7 +1,7 @@
 import type { Profile } from "../profile/schema/profile.js";
 import { shellQuote } from "../step/render.js";
 import { unitsToStop } from "./quiesce.js";
-import { storageMountpoints } from "../profile/schema/storageMoves.js";
+import { storageMountpoints } from "../profile/schema/storage.js";
 
 /**
  * A storage layout change (independent <-> RAID 0) is a migration, not an edit: the data has

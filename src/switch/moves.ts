@@ -4,7 +4,8 @@
  * file under a moved mountpoint goes through movedPath: the capacity check, the comparison.
  */
 import type { Profile } from "../profile/schema/profile.js";
-import { STAGING_SUFFIX, isUnder } from "../profile/schema/storageMoves.js";
+import { STAGING_SUFFIX } from "../profile/schema/storageMoves.js";
+import { isUnder } from "../profile/schema/storage.js";
 import { RESTIC_WRAPPER } from "../host/backup/paths.js";
 import { shellQuote } from "../step/render.js";
 import { dataMountpoints } from "./migration.js";

@@ -1,5 +1,6 @@
 import type { Profile } from "../../profile/schema/profile.js";
 import type { BackupConfig } from "../../profile/schema/backup.js";
+import { isUnder } from "../../profile/schema/storage.js";
 import { storageLayout } from "../storage/layout.js";
 import { heredocDelimiter, shellQuote } from "../../step/render.js";
 import { knownHostsEntry } from "../../ssh/knownHosts.js";
@@ -46,7 +47,7 @@ export function requiredMounts(profile: Profile): string[] {
   if (!b || !layout) return [];
   return layout.filesystems
     .map((f) => f.mountpoint)
-    .filter((mp) => b.paths.some((p) => p === "/" || mp === p || mp.startsWith(`${p}/`) || p.startsWith(`${mp}/`)));
+    .filter((mp) => b.paths.some((p) => isUnder(mp, p) || isUnder(p, mp)));
 }
 
 /** The known_hosts line for a pinned NAS host key. */

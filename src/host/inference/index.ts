@@ -1,5 +1,6 @@
 import type { Profile } from "../../profile/schema/profile.js";
 import type { InferenceService } from "../../profile/schema/inference.js";
+import { isUnder, storageMountpoints } from "../../profile/schema/storage.js";
 import type { Concern } from "../../step/concern.js";
 import type { Step } from "../../step/step.js";
 import { secretFileVar } from "../../step/render.js";
@@ -48,10 +49,9 @@ interface InferenceStepOptions {
 
 /** The mountpoint of the profile's data volume that holds the models directory ("" when none does). */
 export function modelsMount(profile: Profile): string {
-  const st = profile.storage;
-  const points = st ? (st.layout === "raid0" ? [st.raid?.mountpoint ?? "/data"] : st.mounts.map((m) => m.mountpoint)) : [];
+  const points = profile.storage ? storageMountpoints(profile.storage) : [];
   const dir = profile.inference.modelsDir;
-  return points.filter((p) => dir === p || dir.startsWith(`${p}/`)).sort((a, b) => b.length - a.length)[0] ?? "";
+  return points.filter((p) => isUnder(dir, p)).sort((a, b) => b.length - a.length)[0] ?? "";
 }
 
 /** Every step of the inference concern for a profile; with no services, only the clean-up steps remain. */

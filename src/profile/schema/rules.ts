@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { Hardware } from "./hardware.js";
 import type { NvidiaConfig } from "./nvidia.js";
-import type { StorageConfig } from "./storage.js";
+import { isUnder, type StorageConfig } from "./storage.js";
 import { runsAtLeastDaily, type BackupConfig } from "./backup.js";
 import type { InferenceConfig } from "./inference.js";
 import { checkVersionRules } from "./versionRules.js";
@@ -119,7 +119,7 @@ function checkStorage(hw: Hardware, st: StorageConfig, backup: BackupConfig | un
       if (!runsAtLeastDaily(backup.schedule)) {
         issue(["backup", "schedule"], `RAID 0 needs backups at least daily; "${backup.schedule}" is less often (use daily, or a time of day like "*-*-* 02:00")`);
       }
-      const covered = backup.paths.some((p) => p === "/" || mountpoint === p || mountpoint.startsWith(`${p}/`));
+      const covered = backup.paths.some((p) => isUnder(mountpoint, p));
       if (!covered) issue(["backup", "paths"], `the RAID 0 array is mounted at ${mountpoint}, which backup.paths does not include: add ${mountpoint}`);
     }
   } else {

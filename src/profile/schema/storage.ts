@@ -65,3 +65,13 @@ export const storageSchema = z
   .strict();
 
 export type StorageConfig = z.infer<typeof storageSchema>;
+
+/** True when path `m` is `n` or lies below it ("/" holds every path). */
+export function isUnder(m: string, n: string): boolean {
+  return m === n || m.startsWith(n.endsWith("/") ? n : `${n}/`);
+}
+
+/** The mountpoints a storage section mounts its data filesystems at. */
+export function storageMountpoints(st: StorageConfig): string[] {
+  return st.layout === "raid0" ? [st.raid?.mountpoint ?? "/data"] : st.mounts.map((m) => m.mountpoint);
+}

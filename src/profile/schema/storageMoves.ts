@@ -1,4 +1,4 @@
-import type { StorageConfig } from "./storage.js";
+import { isUnder, storageMountpoints, type StorageConfig } from "./storage.js";
 import type { BackupConfig } from "./backup.js";
 
 /**
@@ -11,16 +11,6 @@ import type { BackupConfig } from "./backup.js";
 
 /** Beside each destination, the folder its restore is staged in (src/switch/moves.ts). */
 export const STAGING_SUFFIX = ".aiws-restore";
-
-/** True when path `m` is `n` or lies below it. */
-export function isUnder(m: string, n: string): boolean {
-  return m === n || m.startsWith(n.endsWith("/") ? n : `${n}/`);
-}
-
-/** The mountpoints a storage section mounts its data filesystems at. */
-export function storageMountpoints(st: StorageConfig): string[] {
-  return st.layout === "raid0" ? [st.raid?.mountpoint ?? "/data"] : st.mounts.map((m) => m.mountpoint);
-}
 
 /** The checks storage.moves needs beyond its own shape: each path is reported where it is written. */
 export function checkMoves(st: StorageConfig, backup: BackupConfig | undefined, issue: (path: (string | number)[], message: string) => void): void {
@@ -42,7 +32,7 @@ export function checkMoves(st: StorageConfig, backup: BackupConfig | undefined, 
       issue([...at, "to"], `${mv.to} ends in ${STAGING_SUFFIX}, the name the restore stages a move in: pick another name`);
     } else if (!under) {
       issue([...at, "to"], `${mv.to} is not a folder below a mountpoint of this layout (${points.join(", ") || "none"}): put it under one, like ${points[0] ?? "/data"}${mv.from}`);
-    } else if (backup && !backup.paths.some((p) => p === "/" || isUnder(mv.to, p))) {
+    } else if (backup && !backup.paths.some((p) => isUnder(mv.to, p))) {
       issue([...at, "to"], `${mv.to} is not in backup.paths (${backup.paths.join(", ")}): the moved data would no longer be backed up; add ${under} to backup.paths, or move it under one of them`);
     }
     st.moves.forEach((other, j) => {
