@@ -125,9 +125,20 @@ function duration(s: number): string {
   return `${(s / 3600).toFixed(1)} h`;
 }
 
-/** Whether the phase still runs: its unit is active, or (setsid, no systemd) the process of its pid file runs a wrapper of this folder ($d). */
+/**
+ * Bash that succeeds, with `p` set to its pid, while the process of pid file `pidFile` runs a
+ * wrapper of run folder `folder` (both shell words): a pid reused by another process is not it.
+ */
+function livePid(pidFile: string, folder: string): string {
+  return `{ p=$(cat ${pidFile} 2>/dev/null) && [[ -n $p ]] && kill -0 "$p" 2>/dev/null && grep -qaF -- ${folder} "/proc/$p/cmdline" 2>/dev/null; }`;
+}
+
+/** Stops the run livePid found: setsid made its wrapper a process group, the body and its children too. */
+const KILL_RUN = 'kill -- "-$p" 2>/dev/null || kill -- "$p" 2>/dev/null || true';
+
+/** Whether the phase still runs: its unit is active, or (setsid, no systemd) the process of its pid file (livePid). */
 function aliveTest(name: string, unit: string): string {
-  return `{ systemctl is-active --quiet ${unit} 2>/dev/null || { p=$(cat "$d/${name}.pid" 2>/dev/null) && [[ -n $p ]] && kill -0 "$p" 2>/dev/null && grep -qaF -- "$d" "/proc/$p/cmdline" 2>/dev/null; }; }`;
+  return `{ systemctl is-active --quiet ${unit} 2>/dev/null || ${livePid(`"$d/${name}.pid"`, '"$d"')}; }`;
 }
 
 function startScript(p: LongPhase, dir: string): string {
@@ -145,13 +156,11 @@ function startScript(p: LongPhase, dir: string): string {
     `for u in $(systemctl list-units --plain --no-legend 'aiws-migration-*' 2>/dev/null | awk '{print $1}'); do`,
     `  [[ $u == ${unit}.service ]] || { systemctl stop "$u" && echo "stopped $u, left running by an earlier migration"; }`,
     "done",
-    // Without systemd: a wrapper of another run folder whose pid file still names it (setsid
-    // made it a process group: the group is the body and its children too).
+    // Without systemd: a wrapper of another run folder whose pid file still names it.
     'for f in "${d%/*}"/*/*.pid; do',
     '  [[ -e $f && ${f%/*} != "$d" ]] || continue',
-    '  p=$(cat "$f" 2>/dev/null) || continue',
-    '  if [[ -n $p ]] && kill -0 "$p" 2>/dev/null && grep -qaF -- "${f%/*}" "/proc/$p/cmdline" 2>/dev/null; then',
-    '    kill -- "-$p" 2>/dev/null || kill -- "$p" 2>/dev/null || true',
+    `  if ${livePid('"$f"', '"${f%/*}"')}; then`,
+    `    ${KILL_RUN}`,
     '    echo "stopped process $p, left running by an earlier migration"',
     "  fi",
     "done",
@@ -205,8 +214,7 @@ export function migrationActivityScript(id: string, runRoot = RUN_ROOT): string 
     `systemctl list-units --plain --no-legend ${shellQuote(unitName({ id, name: "*" }))} 2>/dev/null | awk '{print $1}'`,
     `for f in ${d}/*.pid; do`,
     '  [[ -e $f ]] || continue',
-    '  p=$(cat "$f" 2>/dev/null) || continue',
-    `  if [[ -n $p ]] && kill -0 "$p" 2>/dev/null && grep -qaF -- ${d} "/proc/$p/cmdline" 2>/dev/null; then echo "process $p"; fi`,
+    `  if ${livePid('"$f"', d)}; then echo "process $p"; fi`,
     "done",
     "true",
   ].join("\n");
@@ -219,9 +227,7 @@ export function stopRunsScript(id: string, runRoot = RUN_ROOT): string {
     `systemctl stop ${shellQuote(unitName({ id, name: "*" }))} 2>/dev/null || true`,
     `for f in ${d}/*.pid; do`,
     '  [[ -e $f ]] || continue',
-    '  p=$(cat "$f" 2>/dev/null) || continue',
-    // setsid made the wrapper a process group of its own: the group is the body and its children too.
-    `  if [[ -n $p ]] && grep -qaF -- ${d} "/proc/$p/cmdline" 2>/dev/null; then kill -- "-$p" 2>/dev/null || kill -- "$p" 2>/dev/null || true; fi`,
+    `  if ${livePid('"$f"', d)}; then ${KILL_RUN}; fi`,
     "done",
   ].join("\n");
 }

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { progressLine, runLongPhase, stopRunsScript, type LongPhase, type RootShell } from "../../../src/switch/detached.js";
+import { migrationActivityScript, progressLine, runLongPhase, stopRunsScript, type LongPhase, type RootShell } from "../../../src/switch/detached.js";
 import { MigrationStop } from "../../../src/switch/stop.js";
 import { shellcheck } from "../../helpers/lint.js";
 import { lacks } from "../../helpers/systemTools.js";
@@ -163,6 +163,8 @@ describe("a long migration phase, run detached on the host", () => {
       expect(shellcheck(s)).toBe("");
     }
     expect(kinds.size).toBe(3);
+    // And what a resume asks before it starts over (is the migration still at work?).
+    expect(shellcheck(`set -euo pipefail\n${migrationActivityScript("20261203T010000Z")}\n`)).toBe("");
   });
 
   it("progress lines: files and bytes against the totals, the rate and the time left", () => {
