@@ -31,6 +31,30 @@ describe("storage.moves: where a layout switch restores a mountpoint the new lay
     ]);
   });
 
+  it("refuses a destination that holds another mountpoint of the layout: the restore empties it first, and rm would cross into that filesystem", () => {
+    // lab-independent with its second drive at /data/fast, below /data.
+    const dir = mkdtempSync(join(tmpdir(), "aiws-moves-"));
+    const file = join(dir, "nested.yaml");
+    const id = (n: number) => `/dev/disk/by-id/nvme-QEMU_NVMe_Ctrl_AIWSLAB000${n}`;
+    writeFileSync(
+      file,
+      [
+        `extends: ${join(import.meta.dirname, "../../../lab/profiles/lab-independent.yaml")}`,
+        "name: nested",
+        "storage:",
+        `  mounts: [{ drive: ${id(1)}, mountpoint: /data }, { drive: ${id(2)}, mountpoint: /data/fast }, { drive: ${id(3)}, mountpoint: /projects }]`,
+        "  moves: [{ from: /archive, to: /data/fast }, { from: /old, to: /data }]",
+        "",
+      ].join("\n"),
+    );
+    const { problems } = tryLoadProfile(file);
+    expect(problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      "storage.moves.0.to: /data/fast is or holds /data/fast, a mountpoint of this layout: pick a folder below one, like /data/fast/archive",
+      "storage.moves.1.to: /data is or holds /data, a mountpoint of this layout: pick a folder below one, like /data/old",
+      "storage.moves.1.to: /data overlaps storage.moves.0's /data/fast: each moved mountpoint needs a folder of its own",
+    ]);
+  });
+
   it("refuses a move of a mountpoint the layout keeps, one moved twice, and destinations inside each other", () => {
     expect(withMoves("[{ from: /data/x, to: /data/y }]").problems).toEqual([
       "storage.moves.0.from: /data/x lies under /data, which this layout mounts: its data is restored in place, so no move is needed; remove this entry",
